@@ -1,0 +1,184 @@
+"""The ``stopsearch`` command line (shared/spec/cli.md): scripted monthly loads, checks and exports.
+
+Exit status: 0 success, 1 the data or the request was bad (one line on stderr), 2 usage error.
+``--json`` prints exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from stopsearch_app import __version__
+
+EXIT_OK, EXIT_BAD_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class BadRequest(Exception):
+    """The request or the data was bad: exit 1 with this message."""
+
+
+def _common(json_default=argparse.SUPPRESS) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--db", default=argparse.SUPPRESS, metavar="URL",
+                        help="SQLAlchemy database URL (default: $STOPSEARCH_DB or a SQLite file in your data folder)")
+    parser.add_argument("--json", action="store_true", default=json_default, help="print one JSON object")
+    return parser
+
+
+def _filters(parser: argparse.ArgumentParser, *, ethnicity: bool = True) -> None:
+    parser.add_argument("--force", dest="filter_force", metavar="SLUG", help="only this force")
+    parser.add_argument("--from", dest="month_from", metavar="YYYY-MM")
+    parser.add_argument("--to", dest="month_to", metavar="YYYY-MM")
+    parser.add_argument("--borough")
+    parser.add_argument("--age", choices=("all", "child", "under-10", "10-17", "adult"), default="all")
+    parser.add_argument("--area", default="london", help="london or a borough name")
+    if ethnicity:
+        parser.add_argument("--ethnicity", choices=("self", "officer"), default="self")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stopsearch", parents=[_common(json_default=False)],
+        description="Stop and Search Charter checks for searches of children (see README.md).")
+    parser.add_argument("--version", action="version", version=f"stopsearch {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    importer = commands.add_parser("import", parents=[_common()], help="import police.uk files or local extracts")
+    importer.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="files, folders or police.uk zips")
+    importer.add_argument("--force", help="police.uk force slug, when the file name does not say")
+    importer.add_argument("--format", default="auto", choices=("auto", "policeuk-csv", "policeuk-json", "local"))
+    importer.add_argument("--mapping", metavar="NAME|FILE", help="column-mapping profile for a local extract")
+    importer.add_argument("--user", help="who is importing (default: your login name)")
+
+    commands.add_parser("stats", parents=[_common()], help="what is loaded")
+
+    check = commands.add_parser("check", parents=[_common()], help="run the charter rules and store the verdicts")
+    check.add_argument("--ruleset", metavar="ID|FILE")
+    check.add_argument("--out", type=Path, metavar="FILE.csv", help="write record_id,rule_id,verdict,reason")
+    check.add_argument("--children-only", action="store_true")
+    _filters(check, ethnicity=False)
+
+    disparity = commands.add_parser("disparity", parents=[_common()], help="disproportionality statistics")
+    _filters(disparity)
+    disparity.add_argument("--measure", choices=("rate", "find-rate", "removal-rate"), default="rate")
+
+    pack = commands.add_parser("export-pack", parents=[_common()], help="write a review pack folder")
+    pack.add_argument("--out", type=Path, required=True, metavar="DIR")
+    _filters(pack)
+    pack.add_argument("--sample", type=int, metavar="N")
+    pack.add_argument("--seed", type=int, metavar="S")
+    pack.add_argument("--no-redact", action="store_true", help="supervisor's own use only; the manifest says so")
+    pack.add_argument("--user", help="who is exporting (default: your login name)")
+
+    commands.add_parser("demo", parents=[_common()], help="build the demo database and check it")
+    return parser
+
+
+def _engine(args: argparse.Namespace):
+    from stopsearch_app.store.database import open_database
+
+    return open_database(getattr(args, "db", None))
+
+
+def cmd_import(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.io.readers import make_reader
+    from stopsearch_app.io.sources import expand
+    from stopsearch_app.store.importer import import_sources
+
+    for path in args.paths:
+        if not path.exists():
+            raise BadRequest(f"no such file or folder: {path}")
+    mapping = None
+    if args.mapping:
+        from stopsearch_app.io.mapping import load_profile
+
+        mapping = load_profile(args.mapping)
+    engine = _engine(args)
+    report = import_sources(engine, list(expand(args.paths)), make_reader(args.force, args.format, mapping),
+                            imported_by=args.user, mapping_profile=getattr(mapping, "name", None))
+    if not report.files:
+        raise BadRequest("no importable files (.csv, .json, .xlsx, .zip) found in " + ", ".join(map(str, args.paths)))
+    text = [f"{f.path}: {f.error}" if f.error else
+            f"{f.path}: {f.imported:,} imported, {f.duplicates:,} duplicates, {f.quarantined:,} quarantined"
+            + "".join(f"\n  warning: {w}" for w in f.warnings) for f in report.files]
+    text.append(f"total: {report.imported:,} imported, {report.duplicates:,} duplicates, "
+                f"{report.quarantined:,} quarantined")
+    failures = report.failed
+    status = EXIT_BAD_DATA if failures else EXIT_OK
+    result = report.as_json()
+    result["_text"] = "\n".join(text)
+    if failures:
+        result["_error"] = f"{len(failures)} file(s) not imported: " + "; ".join(
+            f"{Path(f.path).name}: {f.error}" for f in failures)
+    return result, status
+
+
+def cmd_stats(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.store.queries import coverage, missing_months, stats
+
+    engine = _engine(args)
+    result = stats(engine).as_json()
+    covered = coverage(engine)
+    result["partial_months"] = [f"{c.force} {c.month} (days {c.first_day}-{c.last_day})" for c in covered if c.partial]
+    result["missing_months"] = missing_months(covered)
+    lines = [f"records: {result['records']:,}", f"children: {result['children']:,}",
+             f"child status unknown: {result['child_status_unknown']:,}",
+             f"forces: {', '.join(result['forces']) or '-'}", f"months: {', '.join(result['months']) or '-'}",
+             f"quarantined rows: {result['quarantined']:,}"]
+    if result["partial_months"]:
+        lines.append("partial months: " + ", ".join(result["partial_months"]))
+    for force, months in result["missing_months"].items():
+        lines.append(f"missing months for {force}: {', '.join(months)}")
+    result["_text"] = "\n".join(lines)
+    return result, EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.demo import build_demo_database, demo_database_url
+
+    url = getattr(args, "db", None) or demo_database_url()
+    engine = build_demo_database(url)
+    args.db = url
+    result, status = cmd_stats(args)
+    result["_text"] = f"demo database: {engine.url.render_as_string(hide_password=True)}\n" + result["_text"]
+    return result, status
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
+    "import": cmd_import,
+    "stats": cmd_stats,
+    "demo": cmd_demo,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = COMMANDS.get(args.command)
+    if handler is None:
+        parser.error(f"unknown command: {args.command}")
+    try:
+        result, status = handler(args)
+    except BadRequest as error:
+        print(f"stopsearch {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_DATA
+    except ValueError as error:  # bad data that a lower layer refused with a message
+        print(f"stopsearch {args.command}: {error}", file=sys.stderr)
+        return EXIT_BAD_DATA
+    text = result.pop("_text", None)
+    error = result.pop("_error", None)
+    if args.json:
+        print(json.dumps(result, indent=None, default=str))
+    elif text is not None:
+        print(text)
+    if error:
+        print(f"stopsearch {args.command}: {error}", file=sys.stderr)
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,44 @@
+"""The demo database: real police.uk months shipped in resources/data plus (once generated) the
+synthetic local extract, imported and checked. ``make run`` opens it; ``stopsearch demo`` builds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from sqlalchemy import Engine
+
+from stopsearch_app.resources import resource_path
+from stopsearch_app.store.database import APP_NAME, open_database
+
+DEMO_POLICEUK_FILES = (
+    "kostis-christodoulou_am10.mam2023__2022-09-metropolitan-stop-and-search.csv",
+    "Taimur-Shabbir_SaS-Data-Cleaning__2019-12-city-of-london-stop-and-search.csv",
+    "Taimur-Shabbir_SaS-Data-Cleaning__2020-01-city-of-london-stop-and-search.csv",
+    "Taimur-Shabbir_SaS-Data-Cleaning__2020-02-city-of-london-stop-and-search.csv",
+)
+
+
+def demo_database_url() -> str:
+    folder = Path(user_data_dir(APP_NAME, appauthor=False))
+    folder.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{folder / 'demo.db'}"
+
+
+def demo_files() -> list[Path]:
+    return [resource_path("data", "policeuk", name) for name in DEMO_POLICEUK_FILES]
+
+
+def build_demo_database(url: str | None = None, progress=None) -> Engine:
+    """Import the demo files (idempotent: a second build adds nothing) and return the engine."""
+    from stopsearch_app.io.readers import make_reader
+    from stopsearch_app.io.sources import expand
+    from stopsearch_app.store.importer import import_sources
+
+    engine = open_database(url or demo_database_url())
+    report = import_sources(engine, list(expand(demo_files())), make_reader(), imported_by="demo",
+                            progress=progress)
+    failed = report.failed
+    if failed:
+        raise RuntimeError("the demo data did not import: " + "; ".join(f"{f.path}: {f.error}" for f in failed))
+    return engine

@@ -1,0 +1,107 @@
+"""The tables, as SQLAlchemy Core metadata (the source of truth the Alembic migrations in db/ follow;
+tests/store/test_migrations.py proves the migrated schema equals this).
+
+Low-cardinality text (force, type, gender, age range, ethnicities, legislation, object, outcome and
+the derived codes) is stored as integer ids into ``vocabulary``: a million rows then pass as tuples of
+small integers, which is what makes the bulk import fast (shared/reference/measured-baselines.md).
+Columns that hold such an id end in ``_id``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
+                        MetaData, SmallInteger, String, Table, Text, UniqueConstraint)
+
+from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+vocabulary = Table(
+    "vocabulary", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("field", String(40), nullable=False),
+    Column("value", String(500), nullable=False),
+    UniqueConstraint("field", "value", name="uq_vocabulary_field_value"),
+)
+
+import_batch = Table(
+    "import_batch", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("file_name", String(500), nullable=False),
+    Column("sha256", String(64), nullable=False, index=True),
+    Column("format", String(30), nullable=False),
+    Column("forces", Text, nullable=False, default=""),
+    Column("months", Text, nullable=False, default=""),
+    Column("rows_read", Integer, nullable=False, default=0),
+    Column("imported", Integer, nullable=False, default=0),
+    Column("duplicates", Integer, nullable=False, default=0),
+    Column("quarantined", Integer, nullable=False, default=0),
+    Column("warnings", Text, nullable=False, default="[]"),  # JSON list of strings
+    Column("mapped_fields", Text, nullable=False, default="[]"),  # JSON list of canonical fields carried
+    Column("mapping_profile", String(200)),
+    Column("imported_by", String(200), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("app_version", String(40), nullable=False),
+)
+
+# Vocabulary-coded columns of `search`: canonical field (or derived column) -> column name.
+CODED_COLUMNS = {
+    "force": "force_id", "search_type": "search_type_id", "operation_name": "operation_name_id",
+    "gender": "gender_id", "age_range": "age_range_id", "self_defined_ethnicity": "sde_id",
+    "sde_group": "sde_group_id", "officer_defined_ethnicity": "ode_id", "legislation": "legislation_id",
+    "power": "power_id", "object_of_search": "object_id", "outcome": "outcome_id",
+    "outcome_code": "outcome_code_id", "child_status": "child_status_id", "child_band": "child_band_id",
+    "borough": "borough_id", "search_level": "search_level_id",
+}
+PLAIN_COLUMNS = ("part_of_operation", "latitude", "longitude", "outcome_linked",
+                 "removal_more_than_outer", "age_years")
+
+search = Table(
+    "search", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False, index=True),
+    Column("month", String(7), nullable=False, index=True),  # Europe/London month, YYYY-MM
+    Column("fingerprint", BigInteger, nullable=False),
+    Column("occurrence", Integer, nullable=False),
+    Column("source_ref", String(200)),
+    Column("occurred_at", BigInteger, nullable=False),  # UTC, milliseconds since the epoch
+    *(Column(column, Integer, ForeignKey("vocabulary.id"), index=column in ("child_status_id", "force_id"))
+      for column in CODED_COLUMNS.values()),
+    Column("part_of_operation", Boolean),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("outcome_linked", Boolean),
+    Column("removal_more_than_outer", Boolean),
+    Column("age_years", SmallInteger),
+    UniqueConstraint("force_id", "month", "fingerprint", "occurrence", name="uq_search_identity"),
+)
+
+# Fields of local extracts only, one row per local record.
+LOCAL_DETAIL_FIELDS = tuple(
+    name for name, field in FIELD_BY_NAME.items()
+    if not field.public and name not in CODED_COLUMNS and name not in PLAIN_COLUMNS and name != "source_ref"
+)
+_SQL_TYPE = {FieldKind.TEXT: Text, FieldKind.CATEGORY: String(200), FieldKind.BOOL: Boolean,
+             FieldKind.INT: Integer, FieldKind.FLOAT: Float, FieldKind.DATETIME: BigInteger}
+
+search_local = Table(
+    "search_local", metadata,
+    Column("search_id", Integer, ForeignKey("search.id", ondelete="CASCADE"), primary_key=True),
+    *(Column(name, _SQL_TYPE[FIELD_BY_NAME[name].kind]) for name in LOCAL_DETAIL_FIELDS),
+)
+Index("ix_search_local_person_ref", search_local.c.person_ref)
+
+quarantine = Table(
+    "quarantine", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("import_batch.id"), nullable=False, index=True),
+    Column("row_number", Integer, nullable=False),
+    Column("raw_text", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+)
