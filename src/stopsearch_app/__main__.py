@@ -1,0 +1,3 @@
+from stopsearch_app.ui.app import main
+
+raise SystemExit(main())

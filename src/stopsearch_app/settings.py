@@ -1,0 +1,66 @@
+"""User settings: a small versioned JSON file in the user's config folder.
+
+``schema_version`` rises with every change of shape; ``_migrate`` upgrades older files in place so a
+user's settings survive upgrades (napari's pattern).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from platformdirs import user_config_dir
+
+SCHEMA_VERSION = 1
+APP_NAME = "stopsearch-app"
+
+
+def default_user_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - some platforms have no login name
+        return ""
+
+
+@dataclass
+class Settings:
+    schema_version: int = SCHEMA_VERSION
+    user_name: str = ""  # confirmed by the user at first start; recorded on every finding and import
+    user_confirmed: bool = False
+    database_url: str = ""  # empty: the default SQLite file in the user's data folder
+    last_import_folder: str = ""
+    window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
+    recent_mapping_profiles: list[str] = field(default_factory=list)
+
+    @classmethod
+    def path(cls) -> Path:
+        return Path(user_config_dir(APP_NAME, appauthor=False)) / "settings.json"
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Settings:
+        path = path or cls.path()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls(user_name=default_user_name())
+        data = _migrate(data)
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+    def save(self, path: Path | None = None) -> None:
+        path = path or self.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")
+        temporary.replace(path)  # atomic: a crash never leaves half a settings file
+
+
+def _migrate(data: dict) -> dict:
+    version = int(data.get("schema_version", 0))
+    if version < 1:
+        data.setdefault("user_name", default_user_name())
+        data.setdefault("user_confirmed", False)
+    data["schema_version"] = SCHEMA_VERSION
+    return data

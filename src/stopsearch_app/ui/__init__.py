@@ -1,0 +1,1 @@
+"""Everything that touches Qt. Widgets get one AppContext; models are thin adapters over store queries."""

@@ -1,0 +1,65 @@
+"""Starting the desktop app: ``stopsearch-app [--demo] [--db URL]`` (also ``python -m stopsearch_app``)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from stopsearch_app import __version__
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="stopsearch-app", description="Stop and Search Charter desktop app")
+    parser.add_argument("--demo", action="store_true", help="open the demo database (built on first use)")
+    parser.add_argument("--db", metavar="URL", help="SQLAlchemy database URL")
+    parser.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)  # for docs and CI
+    parser.add_argument("--version", action="version", version=f"stopsearch-app {__version__}")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QInputDialog
+
+    from stopsearch_app.settings import Settings, default_user_name
+    from stopsearch_app.store.database import open_database
+    from stopsearch_app.ui.context import AppContext
+    from stopsearch_app.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("stopsearch-app")
+    app.setApplicationVersion(__version__)
+    settings = Settings.load()
+    if args.demo:
+        from stopsearch_app.demo import build_demo_database, demo_database_url
+
+        engine = build_demo_database(args.db or demo_database_url())
+    else:
+        engine = open_database(args.db or settings.database_url or None)
+    if not settings.user_confirmed and not args.screenshot:
+        name, ok = QInputDialog.getText(None, "Who are you?",
+                                        "Your name is recorded with every import and finding you make:",
+                                        text=settings.user_name or default_user_name())
+        if ok and name.strip():
+            settings.user_name = name.strip()
+            settings.user_confirmed = True
+            settings.save()
+    context = AppContext.open(engine, settings)
+    window = MainWindow(context)
+    window.show()
+    if args.screenshot:
+        def grab() -> None:
+            if window.records_page.is_loading():
+                QTimer.singleShot(200, grab)
+                return
+            app.processEvents()
+            window.grab().save(args.screenshot)
+            window.close()
+        QTimer.singleShot(500, grab)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,118 @@
+"""The filter bar over the record table: force, months, age band, ethnicity, children only.
+
+It only builds a RecordFilter; the database does the filtering.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from stopsearch_app.domain.records import AGE_RANGES, ETHNIC_GROUPS
+from stopsearch_app.i18n import _
+from stopsearch_app.store.queries import RecordFilter
+from stopsearch_app.ui.context import AppContext
+
+ALL = ""
+NOT_RECORDED = "(not recorded)"
+
+
+class FilterBar(QWidget):
+    filter_changed = Signal(object)  # RecordFilter
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._updating = False
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+
+        self.force = self._combo(_("Force"), layout)
+        self.month_from = self._combo(_("From"), layout)
+        self.month_to = self._combo(_("To"), layout)
+        self.age = self._combo(_("Age"), layout)
+        self.ethnicity_source = self._combo(_("Ethnicity"), layout)
+        self.ethnicity_source.addItem(_("Self-defined"), "self")
+        self.ethnicity_source.addItem(_("Officer-defined"), "officer")
+        self.ethnic_group = QComboBox(self)
+        self.ethnic_group.setObjectName("ethnic_group")
+        self.ethnic_group.addItem(_("All groups"), ALL)
+        for group in ETHNIC_GROUPS:
+            self.ethnic_group.addItem(_(group), group)
+        layout.addWidget(self.ethnic_group)
+        self.children_only = QCheckBox(_("Children only"), self)
+        self.children_only.setObjectName("children_only")
+        self.children_only.setToolTip(_("Under 18 by exact age, appearance or police.uk age range"))
+        layout.addWidget(self.children_only)
+        self.reset_button = QPushButton(_("Reset"), self)
+        layout.addWidget(self.reset_button)
+        layout.addStretch(1)
+
+        self.age.addItem(_("All ages"), ())
+        self.age.addItem(_("Children (under 10 and 10-17)"), ("under 10", "10-17"))
+        for band in AGE_RANGES:
+            self.age.addItem(band, (band,))
+        self.age.addItem(_("Age not recorded"), (NOT_RECORDED,))
+
+        for widget in (self.force, self.month_from, self.month_to, self.age, self.ethnicity_source, self.ethnic_group):
+            widget.currentIndexChanged.connect(self._emit)
+        self.children_only.toggled.connect(self._emit)
+        self.reset_button.clicked.connect(self.reset)
+        self.reload_choices()
+
+    def _combo(self, label: str, layout: QHBoxLayout) -> QComboBox:
+        caption = QLabel(label + ":", self)
+        combo = QComboBox(self)
+        combo.setObjectName(label.lower().replace(" ", "_"))
+        caption.setBuddy(combo)
+        layout.addWidget(caption)
+        layout.addWidget(combo)
+        return combo
+
+    def reload_choices(self) -> None:
+        """Refill the force and month lists from what is loaded, keeping the current choices."""
+        self._updating = True
+        try:
+            labels = self._context.labels
+            self._refill(self.force, [(_("All forces"), ALL)] + [(f, f) for f in labels.values("force")])
+            from stopsearch_app.store.queries import stats
+
+            months = stats(self._context.engine).months
+            self._refill(self.month_from, [(_("first month"), ALL)] + [(m, m) for m in months])
+            self._refill(self.month_to, [(_("last month"), ALL)] + [(m, m) for m in months])
+        finally:
+            self._updating = False
+
+    @staticmethod
+    def _refill(combo: QComboBox, items: list[tuple[str, str]]) -> None:
+        current = combo.currentData()
+        combo.clear()
+        for text, data in items:
+            combo.addItem(text, data)
+        position = combo.findData(current)
+        combo.setCurrentIndex(max(position, 0))
+
+    def current_filter(self) -> RecordFilter:
+        force = self.force.currentData()
+        group = self.ethnic_group.currentData()
+        return RecordFilter(
+            forces=(force,) if force else (),
+            month_from=self.month_from.currentData() or None,
+            month_to=self.month_to.currentData() or None,
+            age_ranges=tuple(self.age.currentData() or ()),
+            ethnicity_source=self.ethnicity_source.currentData() or "self",
+            ethnic_groups=(group,) if group else (),
+            children_only=self.children_only.isChecked(),
+        )
+
+    def reset(self) -> None:
+        self._updating = True
+        for combo in (self.force, self.month_from, self.month_to, self.age, self.ethnicity_source, self.ethnic_group):
+            combo.setCurrentIndex(0)
+        self.children_only.setChecked(False)
+        self._updating = False
+        self._emit()
+
+    def _emit(self, *_args) -> None:
+        if not self._updating:
+            self.filter_changed.emit(self.current_filter())

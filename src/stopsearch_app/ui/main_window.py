@@ -1,0 +1,250 @@
+"""The main window: filter bar, the record table (lazy, paged from the database), the record detail
+pane, and the import actions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QItemSelection, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QInputDialog, QLabel,
+                               QMainWindow, QMessageBox, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+
+from stopsearch_app.i18n import _
+from stopsearch_app.store.queries import RecordFilter, coverage, matching_ids, missing_months, stats
+from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.detail_pane import DetailPane
+from stopsearch_app.ui.filter_bar import FilterBar
+from stopsearch_app.ui.import_flow import ImportController, QuarantineDialog
+from stopsearch_app.ui.records_model import RecordsTableModel
+from stopsearch_app.ui.tasks import BackgroundTask
+
+
+class Actions:
+    IMPORT_FILES = "import_files"
+    IMPORT_FOLDER = "import_folder"
+    IMPORT_ZIP = "import_zip"
+    QUARANTINE = "quarantine"
+    QUIT = "quit"
+
+
+class RecordsPage(QWidget):
+    """Filter bar over the record table, with a count line; ids load off the UI thread."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._filter = RecordFilter()
+        self._sort: tuple[str | None, bool] = (None, False)
+        self._loader: BackgroundTask | None = None
+        self._pending = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.filter_bar = FilterBar(context, self)
+        layout.addWidget(self.filter_bar)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("record_count")
+        layout.addWidget(self.count_label)
+        self.model = RecordsTableModel(context, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("records_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicatorShown(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        # Fixed sizes: content-sized rows or columns would read every row of a million-row model.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setDefaultSectionSize(120)
+        self.table.setColumnWidth(0, 130)
+        self.table.setColumnWidth(9, 200)
+        layout.addWidget(self.table)
+        self.filter_bar.filter_changed.connect(self.set_filter)
+        self.model.sort_requested.connect(self._on_sort)
+        context.notifier.records_changed.connect(self.reload)
+
+    def set_filter(self, record_filter: RecordFilter) -> None:
+        self._filter = record_filter
+        self.reload()
+
+    def _on_sort(self, key: str, descending: bool) -> None:
+        self._sort = (key, descending)
+        self.reload()
+
+    def reload(self) -> None:
+        """Ask the database for the matching ids on a worker thread; the table stays usable meanwhile."""
+        if self._loader is not None:
+            self._pending = True
+            return
+        engine, labels, record_filter, (sort_key, descending) = (self._context.engine, self._context.labels,
+                                                                  self._filter, self._sort)
+        self.count_label.setText(_("Loading…"))
+        task = BackgroundTask(lambda progress, cancelled: matching_ids(engine, record_filter, labels, sort_key,
+                                                                       descending), self)
+        self._loader = task
+        task.succeeded.connect(self._show_ids)
+        task.failed.connect(lambda message: self.count_label.setText(_("Could not load records: ") + message))
+        task.finished.connect(self._loader_finished)
+        task.start()
+
+    def _show_ids(self, ids: np.ndarray) -> None:
+        self.model.set_ids(ids)
+        total = stats(self._context.engine)
+        self.count_label.setText(f"{len(ids):,} " + _("of") + f" {total.records:,} " + _("records shown")
+                                 + f" · {total.children:,} " + _("children") + f" · {total.child_status_unknown:,} "
+                                 + _("child status unknown"))
+
+    def _loader_finished(self) -> None:
+        if self._loader is not None:
+            self._loader.deleteLater()
+        self._loader = None
+        if self._pending:
+            self._pending = False
+            self.reload()
+
+    def is_loading(self) -> bool:
+        return self._loader is not None
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.setObjectName("main_window")
+        self._context = context
+        self.setWindowTitle(_("Stop and Search Charter — children"))
+        self.resize(1400, 860)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("main_tabs")
+        self.records_page = RecordsPage(context, self)
+        self.tabs.addTab(self.records_page, _("Records"))
+        self.setCentralWidget(self.tabs)
+
+        self.detail = DetailPane(context, self)
+        dock = QDockWidget(_("Record detail"), self)
+        dock.setObjectName("detail_dock")
+        dock.setWidget(self.detail)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.resizeDocks([dock], [430], Qt.Orientation.Horizontal)
+
+        self.importer = ImportController(context, self)
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self.records_page.table.selectionModel().selectionChanged.connect(self._on_selection)
+        context.notifier.status_message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
+        context.notifier.records_changed.connect(self._on_records_changed)
+        self.coverage_label = QLabel(self)
+        self.statusBar().addPermanentWidget(self.coverage_label)
+        self._update_coverage()
+        if context.settings.window_geometry:
+            self.restoreGeometry(QByteArray.fromBase64(context.settings.window_geometry.encode()))
+        self.records_page.reload()
+
+    def _build_actions(self) -> None:
+        toolbar = QToolBar(_("Main"), self)
+        toolbar.setObjectName("main_toolbar")
+        self.addToolBar(toolbar)
+        file_menu = self.menuBar().addMenu(_("&File"))
+        specs = [
+            (Actions.IMPORT_FILES, _("Import files…"), QKeySequence.StandardKey.Open, self.import_files),
+            (Actions.IMPORT_FOLDER, _("Import folder…"), None, self.import_folder),
+            (Actions.IMPORT_ZIP, _("Import police.uk zip…"), None, self.import_zip),
+            (Actions.QUARANTINE, _("Quarantined rows…"), None, self.show_quarantine),
+            (Actions.QUIT, _("Quit"), QKeySequence.StandardKey.Quit, self.close),
+        ]
+        for key, text, shortcut, slot in specs:
+            action = QAction(text, self)
+            action.setObjectName(key)
+            if shortcut is not None:
+                action.setShortcut(shortcut)
+            action.triggered.connect(slot)
+            self.actions[key] = action
+            file_menu.addAction(action)
+            if key != Actions.QUIT:
+                toolbar.addAction(action)
+
+    # --- import ---
+    def _start_dir(self) -> str:
+        return self._context.settings.last_import_folder or str(Path.home())
+
+    def import_files(self) -> None:
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, _("Import stop-and-search files"), self._start_dir(),
+            _("Stop-and-search files (*.csv *.json *.zip *.xlsx);;All files (*)"))
+        if paths:
+            self.start_import([Path(p) for p in paths])
+
+    def import_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, _("Import every file in a folder"), self._start_dir())
+        if folder:
+            self.start_import([Path(folder)])
+
+    def import_zip(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Import a police.uk archive"), self._start_dir(),
+                                                    _("Zip archives (*.zip)"))
+        if path:
+            self.start_import([Path(path)])
+
+    def start_import(self, paths: list[Path], force: str | None = None) -> None:
+        if self.importer.is_running():
+            QMessageBox.information(self, _("Import"), _("An import is already running."))
+            return
+        self._context.settings.last_import_folder = str(paths[0].parent if paths[0].is_file() else paths[0])
+        from stopsearch_app.io.policeuk import force_from_name
+
+        needs_force = [p for p in paths if p.is_file() and p.suffix.lower() in (".csv", ".json")
+                       and force_from_name(p.name) is None]
+        if force is None and needs_force and not self.importer.show_report is False:
+            text, ok = QInputDialog.getText(
+                self, _("Which force?"),
+                _("These file names do not say the force (YYYY-MM-<force>-stop-and-search.csv).\n"
+                  "Police.uk force slug, e.g. metropolitan (leave blank to use the data or 'unknown'):"))
+            if not ok:
+                return
+            force = text.strip().lower() or None
+        self.importer.start(paths, force)
+
+    def show_quarantine(self) -> None:
+        QuarantineDialog(self._context, None, self).open()
+
+    # --- selection and status ---
+    def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        self.detail.show_record(self.records_page.model.record_id(indexes[0].row()) if indexes else None)
+
+    def _on_records_changed(self) -> None:
+        self.records_page.filter_bar.reload_choices()
+        self._update_coverage()
+
+    def _update_coverage(self) -> None:
+        covered = coverage(self._context.engine)
+        partial = [f"{c.force} {c.month}" for c in covered if c.partial]
+        gaps = missing_months(covered)
+        text = f"{len(covered)} " + _("force-months loaded")
+        if partial:
+            text += " · " + _("partial: ") + ", ".join(partial[:3]) + ("…" if len(partial) > 3 else "")
+        if gaps:
+            text += " · " + _("missing months for ") + ", ".join(sorted(gaps))
+        self.coverage_label.setText(text)
+        self.coverage_label.setToolTip("\n".join(
+            [f"{c.force} {c.month}: {c.records:,} " + _("records, days") + f" {c.first_day}-{c.last_day}"
+             + (" (" + _("partial") + ")" if c.partial else "") for c in covered]
+            + [f"{force}: " + _("missing") + f" {', '.join(months)}" for force, months in gaps.items()]))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        if self.importer.is_running():
+            self.importer.cancel()
+            if self.importer.task is not None:
+                self.importer.task.wait(30_000)
+        if self.records_page.is_loading() and self.records_page._loader is not None:
+            self.records_page._loader.wait(30_000)
+        self._context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
+        try:
+            self._context.save_settings()
+        except OSError:
+            pass
+        super().closeEvent(event)

@@ -1,0 +1,118 @@
+"""The record table's model: a thin adapter over an ordered array of record ids and pages of rows
+fetched by id from the database (Spyder's paging, Orange's role filtering).
+
+Opening a million records costs one id query (done off the UI thread by the caller); scrolling
+costs one small query per page of rows actually shown.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+
+from stopsearch_app.i18n import _
+from stopsearch_app.store.queries import CODED_FIELD_OF_COLUMN, TABLE_COLUMNS, fetch_rows, format_timestamp
+from stopsearch_app.ui.context import AppContext
+
+RecordIdRole = Qt.ItemDataRole.UserRole + 1
+NOT_RECORDED = _("not recorded")
+_SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+                 RecordIdRole)
+_GREY = QBrush(QColor("#6b6b6b"))
+
+
+class RecordsTableModel(QAbstractTableModel):
+    PAGE_ROWS = 256
+    MAX_CACHED_PAGES = 64
+
+    sort_requested = Signal(str, bool)  # column key, descending
+
+    def __init__(self, context: AppContext, parent=None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._ids = np.empty(0, dtype=np.int64)
+        self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
+
+    # --- data in ---
+    def set_ids(self, ids: np.ndarray) -> None:
+        self.beginResetModel()
+        self._ids = np.asarray(ids, dtype=np.int64)
+        self._pages.clear()
+        self.endResetModel()
+
+    def refresh_rows(self) -> None:
+        """Forget cached rows (after an edit) without changing which records are listed."""
+        self._pages.clear()
+        if len(self._ids):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, self.columnCount() - 1))
+
+    def record_id(self, row: int) -> int:
+        return int(self._ids[row])
+
+    def ids(self) -> np.ndarray:
+        return self._ids
+
+    # --- Qt model interface ---
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(TABLE_COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return _(TABLE_COLUMNS[section].heading) if 0 <= section < len(TABLE_COLUMNS) else None
+        return str(section + 1)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role not in _SERVED_ROLES or not index.isValid():
+            return None  # Orange #5073: answering every role costs paint time on big tables
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._ids) and 0 <= column < len(TABLE_COLUMNS)):
+            return None
+        if role == RecordIdRole:
+            return int(self._ids[row])
+        values = self._row(row)
+        if values is None:
+            return None
+        value = values[column]
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _GREY if value is None else None
+        text = self._format(TABLE_COLUMNS[column].column, value)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return NOT_RECORDED if value is None else text
+        return text
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if 0 <= column < len(TABLE_COLUMNS):
+            self.sort_requested.emit(TABLE_COLUMNS[column].key, order == Qt.SortOrder.DescendingOrder)
+
+    # --- helpers ---
+    def _row(self, row: int) -> tuple | None:
+        page = row // self.PAGE_ROWS
+        rows = self._pages.get(page)
+        if rows is None:
+            page_ids = self._ids[page * self.PAGE_ROWS:(page + 1) * self.PAGE_ROWS]
+            rows = fetch_rows(self._context.engine, page_ids)
+            self._pages[page] = rows
+            while len(self._pages) > self.MAX_CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page)
+        return rows.get(int(self._ids[row]))
+
+    def _format(self, column: str, value: object) -> str:
+        if value is None:
+            return NOT_RECORDED
+        if column == "occurred_at":
+            return format_timestamp(int(value))
+        if column in CODED_FIELD_OF_COLUMN:
+            return self._context.labels.by_id.get(int(value), "?")
+        if isinstance(value, bool) or column in ("outcome_linked", "removal_more_than_outer"):
+            return _("Yes") if value else _("No")
+        return str(value)

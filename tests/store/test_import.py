@@ -1,0 +1,168 @@
+"""Importing into the database: counts, identity and re-import, one transaction per file, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from stopsearch_app.store.queries import coverage, quarantined_rows, stats
+from stopsearch_app.store.schema import import_batch, search
+from tests.conftest import POLICEUK
+from tests.helpers import archive_csv, import_paths
+from tests.io.test_policeuk_quirks import API_RECORD, ESSEX_ROW, MET_ROW
+
+
+def data_rows(path) -> int:
+    if path.suffix == ".json":
+        return len(json.loads(path.read_text(encoding="utf-8")))
+    return len(pd.read_csv(path, dtype=str, keep_default_na=False))
+
+
+def record_count(engine) -> int:
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(search)).scalar_one()
+
+
+def test_every_shipped_file_imports_every_row_and_a_second_import_adds_nothing(engine):
+    files = sorted(POLICEUK.iterdir())
+    report = import_paths(engine, POLICEUK)
+    assert not report.failed and report.quarantined == 0
+    by_name = {f.path.split("/")[-1]: f for f in report.files}
+    for path in files:
+        file_report = by_name[path.name]
+        assert file_report.rows_read == data_rows(path), path.name
+        assert file_report.imported + file_report.duplicates == file_report.rows_read
+    # The API "without location" file repeats the 53 unlocated records of the "with location" file
+    # (same month, same content): identity stores them once.
+    without = by_name["angrybat_PoliceStopAndSearch__stop_and_searches_without_location.json"]
+    assert without.duplicates == 53 and without.imported == 0
+    total_rows = sum(data_rows(path) for path in files)
+    assert record_count(engine) == total_rows - 53
+
+    again = import_paths(engine, POLICEUK)
+    assert again.imported == 0 and again.duplicates == total_rows
+    assert record_count(engine) == total_rows - 53
+
+
+def test_met_september_2022_children_and_months(engine, met_file):
+    report = import_paths(engine, met_file)
+    assert report.imported == 12_447 and report.quarantined == 0
+    loaded = stats(engine)
+    assert loaded.children == 1_856 and loaded.months == ["2022-09"] and loaded.forces == ["metropolitan"]
+    # 1,854 aged 10-17 and 2 under 10
+    with engine.connect() as connection:
+        first = connection.execute(select(search.c.occurred_at, search.c.month).order_by(search.c.occurred_at)).first()
+    assert pd.Timestamp(first.occurred_at, unit="ms", tz="UTC") == pd.Timestamp("2022-08-31T23:00:00Z")
+    assert first.month == "2022-09"
+    month = next(c for c in coverage(engine) if c.force == "metropolitan")
+    assert month.records == 12_447 and not month.partial
+
+
+def test_csv_and_api_of_the_same_force_month_do_not_double_count(engine, write_file):
+    csv_path = write_file("2022-09-metropolitan-stop-and-search.csv", archive_csv(MET_ROW, MET_ROW))
+    api_path = write_file("met-api.json", json.dumps([API_RECORD, API_RECORD, dict(API_RECORD, age_range="18-24")]))
+    assert import_paths(engine, csv_path).imported == 2
+    report = import_paths(engine, api_path, force="metropolitan")
+    assert (report.imported, report.duplicates) == (1, 2)
+    assert record_count(engine) == 3
+
+
+def test_genuinely_identical_rows_in_a_month_are_kept(engine, write_file):
+    path = write_file("2020-01-essex-stop-and-search.csv", archive_csv(ESSEX_ROW, ESSEX_ROW, ESSEX_ROW))
+    assert import_paths(engine, path).imported == 3
+    assert import_paths(engine, path).imported == 0
+
+
+def test_a_file_that_is_not_stop_and_search_is_refused_and_nothing_is_written(engine, write_file):
+    path = write_file("people.csv", "name,age\nAlice,3\n")
+    report = import_paths(engine, path)
+    assert report.files[0].error and "not a police.uk stop-and-search file" in report.files[0].error
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(import_batch)).scalar_one() == 0
+    assert record_count(engine) == 0
+
+
+@pytest.mark.parametrize(("name", "content", "reason"), [
+    ("2022-09-metropolitan-stop-and-search.csv", b"", "empty"),
+    ("2022-09-metropolitan-stop-and-search.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ("stops.json", b'[{"datetime": "2022-09-01T10:00:00+00:00", "type": "Person', "truncated"),
+])
+def test_bad_files_are_refused_with_a_clear_reason(engine, write_file, name, content, reason):
+    report = import_paths(engine, write_file(name, content))
+    assert reason in report.files[0].error
+    assert record_count(engine) == 0
+
+
+def test_bad_rows_go_to_quarantine_and_the_rest_imports(engine, write_file):
+    text = archive_csv(MET_ROW, MET_ROW.replace("2022-08-31T23:00:00+00:00", "not a date"), ESSEX_ROW)
+    path = write_file("2022-09-metropolitan-stop-and-search.csv", text[:-20])  # last row cut short too
+    report = import_paths(engine, path)
+    assert (report.imported, report.quarantined) == (1, 2)
+    rows = quarantined_rows(engine)
+    assert [row["row_number"] for row in rows] == [3, 4]
+    assert "not a date" in rows[0]["raw_text"] and "ISO 8601" in rows[0]["reason"]
+    assert "truncated" in rows[1]["reason"]
+    assert stats(engine).quarantined == 2
+
+
+def test_cancel_rolls_the_file_back(engine, met_file):
+    calls = []
+
+    def cancel_after_first_chunk() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    import stopsearch_app.store.importer as importer
+
+    original = importer.CHUNK_ROWS
+    importer.CHUNK_ROWS = 1_000
+    try:
+        report = import_paths(engine, met_file, is_cancelled=cancel_after_first_chunk)
+    finally:
+        importer.CHUNK_ROWS = original
+    assert report.cancelled and report.imported == 0
+    assert record_count(engine) == 0
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(import_batch)).scalar_one() == 0
+
+
+def test_a_crash_mid_file_leaves_the_database_as_it_was(engine, met_file, monkeypatch):
+    import_paths(engine, met_file)
+    before = record_count(engine)
+    import stopsearch_app.store.importer as importer
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    other = met_file.with_name("2020-01-essex-stop-and-search.csv")
+    shutil.copy(POLICEUK / "Taimur-Shabbir_SaS-Data-Cleaning__2020-01-essex-stop-and-search.csv", other)
+    monkeypatch.setattr(importer, "_existing_public_keys", explode)
+    with pytest.raises(RuntimeError):
+        import_paths(engine, other)
+    assert record_count(engine) == before
+
+
+def test_folder_and_zip_import_every_member(engine, tmp_path):
+    archive = tmp_path / "police-uk.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        for name in ("2019-12-durham-stop-and-search.csv", "2020-01-durham-stop-and-search.csv"):
+            source = POLICEUK / f"Taimur-Shabbir_SaS-Data-Cleaning__{name}"
+            handle.write(source, f"2020-01/{name}")
+        handle.writestr("README.txt", "not imported")
+    report = import_paths(engine, archive)
+    assert [f.force for f in report.files] == ["durham", "durham"]
+    assert report.imported == 145 + 161 and not report.failed
+
+
+def test_batch_row_records_the_file(engine, met_file):
+    import_paths(engine, met_file)
+    with engine.connect() as connection:
+        batch = connection.execute(select(import_batch)).mappings().one()
+    assert batch["file_name"] == met_file.name and len(batch["sha256"]) == 64
+    assert (batch["rows_read"], batch["imported"], batch["duplicates"], batch["quarantined"]) == (12_447, 12_447, 0, 0)
+    assert batch["months"] == "2022-09" and batch["forces"] == "metropolitan" and batch["imported_by"] == "tester"

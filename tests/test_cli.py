@@ -1,0 +1,67 @@
+"""The command-line contract of shared/spec/cli.md for import, stats and demo."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stopsearch_app.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, dict | str, str]:
+    status = main(list(argv))
+    captured = capsys.readouterr()
+    try:
+        return status, json.loads(captured.out), captured.err
+    except ValueError:
+        return status, captured.out, captured.err
+
+
+def test_import_and_stats_json(capsys, db_url, met_file):
+    status, result, _ = run(capsys, "--db", db_url, "import", str(met_file), "--json")
+    assert status == 0
+    assert (result["imported"], result["duplicates"], result["quarantined"]) == (12_447, 0, 0)
+    assert result["files"][0]["force"] == "metropolitan" and result["files"][0]["rows_read"] == 12_447
+    status, result, _ = run(capsys, "--db", db_url, "import", str(met_file), "--json")
+    assert (status, result["imported"], result["duplicates"]) == (0, 0, 12_447)
+    status, result, _ = run(capsys, "--db", db_url, "stats", "--json")
+    assert result["records"] == 12_447 and result["children"] == 1_856 and result["months"] == ["2022-09"]
+    assert result["child_status_unknown"] == 1_770 and result["quarantined"] == 0
+
+
+def test_json_flag_before_the_command_works_too(capsys, db_url, met_file):
+    status, result, _ = run(capsys, "--db", db_url, "--json", "stats")
+    assert status == 0 and result["records"] == 0
+
+
+def test_bad_file_exits_1_with_one_line_reason(capsys, db_url, write_file):
+    path = write_file("people.csv", "name,age\nx,1\n")
+    status, result, err = run(capsys, "--db", db_url, "import", str(path), "--json")
+    assert status == 1 and result["files"][0]["error"]
+    assert "not a police.uk stop-and-search file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_missing_path_exits_1(capsys, db_url, tmp_path):
+    status, _, err = run(capsys, "--db", db_url, "import", str(tmp_path / "nope.csv"))
+    assert status == 1 and "no such file" in err
+
+
+def test_usage_error_exits_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+
+
+def test_stopsearch_db_environment_variable(capsys, db_url, met_file, monkeypatch):
+    monkeypatch.setenv("STOPSEARCH_DB", db_url)
+    assert run(capsys, "import", str(met_file), "--json")[1]["imported"] == 12_447
+    assert run(capsys, "stats", "--json")[1]["records"] == 12_447
+
+
+def test_demo_builds_the_demo_database(capsys, db_url):
+    status, result, _ = run(capsys, "demo", "--db", db_url, "--json")
+    assert status == 0 and "metropolitan" in result["forces"] and "city-of-london" in result["forces"]
+    assert result["children"] >= 1_856
+    again = run(capsys, "demo", "--db", db_url, "--json")[1]
+    assert again["records"] == result["records"]
