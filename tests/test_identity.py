@@ -17,4 +17,4 @@ def test_fingerprint_of_a_real_met_row_is_pinned():
     assert record_id(row["force"], row["month"], row["fingerprint"], row["occurrence"]) == PINNED_ID
 
 
-PINNED_ID = "metropolitan-2022-09-87c3024852e87bf0-0"
+PINNED_ID = "metropolitan-2022-09-1efd2a799d56f397-0"

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:18:47.307233
+Create Date: 2026-11-23 12:33:59.119505
 """
 
 from alembic import op
@@ -89,33 +89,10 @@ def upgrade() -> None:
     sa.Column('outcome_linked', sa.Boolean(), nullable=True),
     sa.Column('removal_more_than_outer', sa.Boolean(), nullable=True),
     sa.Column('age_years', sa.SmallInteger(), nullable=True),
-    sa.ForeignKeyConstraint(['age_range_id'], ['vocabulary.id'], name=op.f('fk_search_age_range_id_vocabulary')),
     sa.ForeignKeyConstraint(['batch_id'], ['import_batch.id'], name=op.f('fk_search_batch_id_import_batch')),
-    sa.ForeignKeyConstraint(['borough_id'], ['vocabulary.id'], name=op.f('fk_search_borough_id_vocabulary')),
-    sa.ForeignKeyConstraint(['child_band_id'], ['vocabulary.id'], name=op.f('fk_search_child_band_id_vocabulary')),
-    sa.ForeignKeyConstraint(['child_status_id'], ['vocabulary.id'], name=op.f('fk_search_child_status_id_vocabulary')),
-    sa.ForeignKeyConstraint(['force_id'], ['vocabulary.id'], name=op.f('fk_search_force_id_vocabulary')),
-    sa.ForeignKeyConstraint(['gender_id'], ['vocabulary.id'], name=op.f('fk_search_gender_id_vocabulary')),
-    sa.ForeignKeyConstraint(['legislation_id'], ['vocabulary.id'], name=op.f('fk_search_legislation_id_vocabulary')),
-    sa.ForeignKeyConstraint(['object_id'], ['vocabulary.id'], name=op.f('fk_search_object_id_vocabulary')),
-    sa.ForeignKeyConstraint(['ode_id'], ['vocabulary.id'], name=op.f('fk_search_ode_id_vocabulary')),
-    sa.ForeignKeyConstraint(['operation_name_id'], ['vocabulary.id'], name=op.f('fk_search_operation_name_id_vocabulary')),
-    sa.ForeignKeyConstraint(['outcome_code_id'], ['vocabulary.id'], name=op.f('fk_search_outcome_code_id_vocabulary')),
-    sa.ForeignKeyConstraint(['outcome_id'], ['vocabulary.id'], name=op.f('fk_search_outcome_id_vocabulary')),
-    sa.ForeignKeyConstraint(['power_id'], ['vocabulary.id'], name=op.f('fk_search_power_id_vocabulary')),
-    sa.ForeignKeyConstraint(['sde_group_id'], ['vocabulary.id'], name=op.f('fk_search_sde_group_id_vocabulary')),
-    sa.ForeignKeyConstraint(['sde_id'], ['vocabulary.id'], name=op.f('fk_search_sde_id_vocabulary')),
-    sa.ForeignKeyConstraint(['search_level_id'], ['vocabulary.id'], name=op.f('fk_search_search_level_id_vocabulary')),
-    sa.ForeignKeyConstraint(['search_type_id'], ['vocabulary.id'], name=op.f('fk_search_search_type_id_vocabulary')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_search')),
-    sa.UniqueConstraint('force_id', 'month', 'fingerprint', 'occurrence', name='uq_search_identity')
+    sa.UniqueConstraint('force_id', 'occurred_at', 'fingerprint', 'occurrence', name='uq_search_identity')
     )
-    with op.batch_alter_table('search', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_search_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_search_child_status_id'), ['child_status_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_search_force_id'), ['force_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_search_month'), ['month'], unique=False)
-
     op.create_table('search_local',
     sa.Column('search_id', sa.Integer(), nullable=False),
     sa.Column('location_text', sa.Text(), nullable=True),
@@ -172,12 +149,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_search_local_person_ref')
 
     op.drop_table('search_local')
-    with op.batch_alter_table('search', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_search_month'))
-        batch_op.drop_index(batch_op.f('ix_search_force_id'))
-        batch_op.drop_index(batch_op.f('ix_search_child_status_id'))
-        batch_op.drop_index(batch_op.f('ix_search_batch_id'))
-
     op.drop_table('search')
     with op.batch_alter_table('quarantine', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_quarantine_batch_id'))

@@ -146,7 +146,7 @@ def test_api_json_outcome_from_outcome_object_and_string_coordinates():
 def test_api_json_legacy_false_outcome_is_blank():
     item = dict(API_RECORD, outcome=False, outcome_object={"id": "", "name": ""})
     record = read_policeuk(json.dumps([item]).encode(), "x.json", force="metropolitan").records.iloc[0]
-    assert record["outcome"] is None and record["outcome_code"] is None
+    assert pd.isna(record["outcome"]) and pd.isna(record["outcome_code"])
 
 
 def test_api_json_extra_keys_kept_or_noted():

@@ -110,25 +110,44 @@ def test_bad_rows_go_to_quarantine_and_the_rest_imports(engine, write_file):
     assert stats(engine).quarantined == 2
 
 
-def test_cancel_rolls_the_file_back(engine, met_file):
-    calls = []
+def test_cancel_rolls_the_file_back(engine, met_file, monkeypatch):
+    import stopsearch_app.io.policeuk as policeuk
+
+    monkeypatch.setattr(policeuk, "CHUNK_BYTES", 200_000)  # several chunks: cancel after the first is written
+    checks = []
 
     def cancel_after_first_chunk() -> bool:
-        calls.append(1)
-        return len(calls) > 1
+        checks.append(1)
+        return len(checks) > 2
 
-    import stopsearch_app.store.importer as importer
-
-    original = importer.CHUNK_ROWS
-    importer.CHUNK_ROWS = 1_000
-    try:
-        report = import_paths(engine, met_file, is_cancelled=cancel_after_first_chunk)
-    finally:
-        importer.CHUNK_ROWS = original
+    report = import_paths(engine, met_file, is_cancelled=cancel_after_first_chunk)
     assert report.cancelled and report.imported == 0
+    assert len(checks) > 2
     assert record_count(engine) == 0
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(import_batch)).scalar_one() == 0
+
+
+def test_a_file_read_in_many_chunks_imports_exactly_as_in_one(engine, tmp_path, monkeypatch):
+    """Occurrence indexes, quarantine line numbers and the constant-false rule span chunks."""
+    import stopsearch_app.io.policeuk as policeuk
+    from stopsearch_app.io.policeuk import read_policeuk
+
+    rows = [MET_ROW] * 3 + [ESSEX_ROW] * 400 + [MET_ROW.replace("2022-08-31T23:00:00+00:00", "bad")] + [MET_ROW] * 2
+    text = archive_csv(*rows)
+    path = tmp_path / "2022-09-metropolitan-stop-and-search.csv"
+    path.write_text(text[:-30])  # the last row is cut short
+    whole = read_policeuk(path.read_bytes(), path.name)
+    monkeypatch.setattr(policeuk, "CHUNK_BYTES", 4_096)
+    chunked = read_policeuk(path.read_bytes(), path.name)
+    assert chunked.records["occurrence"].tolist() == whole.records["occurrence"].tolist()
+    # five identical Met rows, the last one cut short: four kept, numbered 0-3 across chunks
+    assert sorted(chunked.records["occurrence"][chunked.records["search_type"] == "person_and_vehicle"]) == [0, 1, 2, 3]
+    assert [(q.row_number, q.reason[:8]) for q in chunked.quarantined] == \
+        [(q.row_number, q.reason[:8]) for q in whole.quarantined] == [(405, "Date 'ba"), (407, "row has ")]
+    report = import_paths(engine, path)
+    assert (report.imported, report.quarantined, report.files[0].rows_read) == (404, 2, 406)
+    assert import_paths(engine, path).imported == 0
 
 
 def test_a_crash_mid_file_leaves_the_database_as_it_was(engine, met_file, monkeypatch):

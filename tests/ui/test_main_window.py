@@ -58,9 +58,9 @@ def test_import_runs_off_the_ui_thread_and_reports(qtbot, context, met_file):
 
 
 def test_cancel_rolls_back_and_keeps_the_ui_alive(qtbot, context, met_file, monkeypatch):
-    import stopsearch_app.store.importer as importer
+    import stopsearch_app.io.policeuk as policeuk
 
-    monkeypatch.setattr(importer, "CHUNK_ROWS", 500)
+    monkeypatch.setattr(policeuk, "CHUNK_BYTES", 100_000)
     window = MainWindow(context)
     qtbot.addWidget(window)
     wait_loaded(qtbot, window)

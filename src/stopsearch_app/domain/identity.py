@@ -5,6 +5,10 @@ occurrence index for genuinely identical rows inside one force-month. The finger
 fields that the CSV archive and the API report identically, so the same force-month loaded from
 both does not double count (the Met API's constant-false ``outcome_linked`` is not among them).
 A local extract's identity is its own ``source_ref``.
+
+The fingerprint hashes each column's *distinct* values with pandas' SipHash (``hash_array``, fixed
+key) and combines the columns with the documented mixing below. It must never change between
+releases: reviews attach to record ids. tests/test_identity.py pins a value.
 """
 
 from __future__ import annotations
@@ -12,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-# pandas' SipHash with a fixed key: stable across releases (tests/test_identity.py pins a value so an
-# upgrade that changed it would fail the tests rather than duplicate a user's records).
-_HASH_KEY = "stopsearch-id-v1"[:16]
+_HASH_KEY = "stopsearch-id-v1"  # 16 bytes, as SipHash requires
+_BLANK = np.uint64(0x9E3779B97F4A7C15)  # the hash of a blank value, whatever the column type
 
 FINGERPRINT_FIELDS = (
     "search_type", "occurred_at", "latitude", "longitude", "gender", "age_range",
@@ -23,35 +26,74 @@ FINGERPRINT_FIELDS = (
 )
 
 
-def _as_hashable(series: pd.Series) -> pd.Series:
+def _hash_values(values: np.ndarray) -> np.ndarray:
+    return pd.util.hash_array(values, hash_key=_HASH_KEY, categorize=False)
+
+
+def _column_hash(series: pd.Series) -> np.ndarray:
+    """uint64 per row; blank rows get _BLANK so a blank hashes alike in every source."""
+    blank = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        categories = np.asarray([str(value) for value in series.cat.categories], dtype=object)
+        per_category = _hash_values(categories) if len(categories) else np.empty(0, dtype=np.uint64)
+        codes = series.cat.codes.to_numpy()
+        hashed = np.where(codes >= 0, per_category[np.maximum(codes, 0)] if len(categories) else _BLANK, _BLANK)
+        return hashed.astype(np.uint64)
     if isinstance(series.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_any_dtype(series):
-        millis = series.dt.as_unit("ms").astype("int64")
-        return pd.Series(np.where(series.isna(), -1, millis), index=series.index, dtype="int64")
-    if pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
-        values = series.astype("Float64").round(6).astype("float64")  # NA -> NaN
-        return pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), index=series.index)
-    values = series.astype(object)
-    return values.where(values.notna(), "")
+        millis = series.dt.as_unit("ms").astype("int64").to_numpy()
+        hashed = _hash_values(millis)
+    elif pd.api.types.is_float_dtype(series) or pd.api.types.is_integer_dtype(series):
+        hashed = _hash_values(series.astype("Float64").round(6).to_numpy(dtype="float64", na_value=0.0))
+    else:
+        hashed = _hash_values(np.asarray([str(value) for value in series.fillna("").tolist()], dtype=object))
+    return np.where(blank, _BLANK, hashed).astype(np.uint64)
+
+
+def _combine(hashes: list[np.ndarray]) -> np.ndarray:
+    # Boost's hash_combine over 64 bits: order-sensitive, cheap, vectorised.
+    combined = np.zeros(len(hashes[0]), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in hashes:
+            combined ^= column + np.uint64(0x9E3779B97F4A7C15) + (combined << np.uint64(6)) + (combined >> np.uint64(2))
+    return combined
 
 
 def content_fingerprint(records: pd.DataFrame) -> np.ndarray:
     """A signed 64-bit fingerprint of each record's content (vectorised)."""
-    frame = pd.DataFrame({name: _as_hashable(records[name]) if name in records
-                          else pd.Series("", index=records.index, dtype=object)
-                          for name in FINGERPRINT_FIELDS})
-    hashed = pd.util.hash_pandas_object(frame, index=False, hash_key=_HASH_KEY, categorize=True)
-    return hashed.to_numpy(dtype=np.uint64).view(np.int64)
+    blank = pd.Series(pd.NA, index=records.index, dtype=object)
+    hashes = [_column_hash(records[name] if name in records else blank) for name in FINGERPRINT_FIELDS]
+    return _combine(hashes).view(np.int64)
 
 
 def local_fingerprint(source_refs: pd.Series) -> np.ndarray:
-    frame = pd.DataFrame({"source_ref": source_refs.astype(object).str.strip()})
-    hashed = pd.util.hash_pandas_object(frame, index=False, hash_key=_HASH_KEY, categorize=True)
-    return hashed.to_numpy(dtype=np.uint64).view(np.int64)
+    return _combine([_column_hash(source_refs.astype(object).str.strip())]).view(np.int64)
+
+
+class OccurrenceCounter:
+    """Occurrence indexes across the chunks of one file: the n-th identical record of a force-month
+    gets n-1. The fingerprint covers the exact time, so (force, fingerprint) fixes the month too.
+    Each chunk's keys are kept sorted with their counts, and later chunks look them up with
+    binary search: no Python loop over the records."""
+
+    def __init__(self) -> None:
+        self._chunks: list[tuple[np.ndarray, np.ndarray]] = []  # (sorted unique keys, their counts)
+
+    def assign(self, force: pd.Series, fingerprint: np.ndarray) -> np.ndarray:
+        if len(fingerprint) == 0:
+            return np.empty(0, dtype=np.int64)
+        keys = _combine([_column_hash(pd.Series(force, dtype="category")), fingerprint.view(np.uint64)]).view(np.int64)
+        occurrence = pd.Series(keys).groupby(keys, sort=False).cumcount().to_numpy(dtype=np.int64)
+        for seen_keys, seen_counts in self._chunks:
+            position = np.minimum(np.searchsorted(seen_keys, keys), len(seen_keys) - 1)
+            occurrence = occurrence + np.where(seen_keys[position] == keys, seen_counts[position], 0)
+        unique, counts = np.unique(keys, return_counts=True)
+        self._chunks.append((unique, counts))
+        return occurrence
 
 
 def occurrence_index(force: pd.Series, month: pd.Series, fingerprint: np.ndarray) -> np.ndarray:
     """0 for the first of identical records in a force-month, 1 for the second, and so on."""
-    keys = pd.DataFrame({"force": force.to_numpy(), "month": month.to_numpy(), "fp": fingerprint})
+    keys = pd.DataFrame({"force": pd.factorize(force)[0], "month": pd.factorize(month)[0], "fp": fingerprint})
     return keys.groupby(["force", "month", "fp"], sort=False).cumcount().to_numpy(dtype=np.int64)
 
 
@@ -60,13 +102,3 @@ def record_id(force: str, month: str, fingerprint: int, occurrence: int, source_
     if source_ref:
         return source_ref
     return f"{force}-{month}-{int(fingerprint) & 0xFFFFFFFFFFFFFFFF:016x}-{occurrence}"
-
-
-def record_ids(force: pd.Series, month: pd.Series, fingerprint: pd.Series, occurrence: pd.Series,
-               source_ref: pd.Series | None = None) -> pd.Series:
-    unsigned = fingerprint.to_numpy(dtype=np.int64).view(np.uint64)
-    hex_fp = pd.Series([f"{value:016x}" for value in unsigned], index=force.index, dtype=object)
-    ids = force.astype(str) + "-" + month.astype(str) + "-" + hex_fp + "-" + occurrence.astype(str)
-    if source_ref is not None:
-        ids = source_ref.astype(object).where(source_ref.notna() & (source_ref.astype(str) != ""), ids)
-    return ids

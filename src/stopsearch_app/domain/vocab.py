@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
 import pandas as pd
 
 from stopsearch_app.resources import load_toml
@@ -67,15 +68,37 @@ def clean_text(value: object) -> str | None:
     return text or None
 
 
+def as_categorical(series: pd.Series) -> pd.Series:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        return series.astype("category")
+    return series.astype(object).astype("category")
+
+
+def map_distinct_values(series: pd.Series, mapper) -> np.ndarray:
+    """``mapper`` applied to each distinct value, broadcast to an object array (None where blank)."""
+    categorical = as_categorical(series)
+    lookup = np.array([*(mapper(value) for value in categorical.cat.categories), None], dtype=object)
+    return lookup[categorical.cat.codes.to_numpy()]  # code -1 (blank) takes the trailing None
+
+
 def map_distinct(series: pd.Series, mapper) -> pd.Series:
-    """Apply ``mapper`` to each distinct value of ``series`` and broadcast the result (object dtype)."""
-    categorical = series if isinstance(series.dtype, pd.CategoricalDtype) else series.astype("category")
-    categories = categorical.cat.categories
-    mapped = [mapper(value) for value in categories]
-    codes = categorical.cat.codes.to_numpy()
-    lookup = pd.array([*mapped, None], dtype=object)
-    # code -1 (missing) indexes the trailing None
-    return pd.Series(lookup[codes], index=series.index, dtype=object)
+    """``mapper`` applied to each distinct value; the result stays categorical (a million rows cost as
+    much as their vocabulary, and the codes go straight to the database as vocabulary ids)."""
+    categorical = as_categorical(series)
+    mapped = [mapper(value) for value in categorical.cat.categories]
+    uniques: list[object] = []
+    position: dict[object, int] = {}
+    remap = np.full(len(mapped) + 1, -1, dtype=np.int32)  # the last slot serves blank (code -1)
+    for index, value in enumerate(mapped):
+        if value is not None:
+            remap[index] = position.setdefault(value, len(uniques))
+            if remap[index] == len(uniques):
+                uniques.append(value)
+    codes = remap[categorical.cat.codes.to_numpy()]
+    result = pd.Categorical.from_codes(codes, categories=pd.Index(uniques, dtype=object))
+    return pd.Series(result, index=series.index)
 
 
 def clean_series(series: pd.Series) -> pd.Series:
@@ -92,25 +115,32 @@ def _lookup(table: dict[str, str]):
     return mapper
 
 
+def canonical_or_raw(raw: pd.Series, table: dict[str, str]) -> pd.Series:
+    """The canonical code of a known value; an unknown value is kept (cleaned) for rule Q1 to name."""
+    lookup = _lookup(table)
+    return map_distinct(raw, lambda value: lookup(value) or clean_text(value))
+
+
 def search_type(raw: pd.Series) -> pd.Series:
-    return map_distinct(raw, _lookup(vocabulary().search_type))
+    return canonical_or_raw(raw, vocabulary().search_type)
 
 
 def gender(raw: pd.Series) -> pd.Series:
-    return map_distinct(raw, _lookup(vocabulary().gender))
+    return canonical_or_raw(raw, vocabulary().gender)
 
 
 def officer_ethnicity(raw: pd.Series) -> pd.Series:
-    return map_distinct(raw, _lookup(vocabulary().officer_defined_ethnicity))
+    return canonical_or_raw(raw, vocabulary().officer_defined_ethnicity)
 
 
 def age_range(raw: pd.Series) -> tuple[pd.Series, int]:
-    """Canonical age range and the number of values repaired from Excel's date damage (Oct-17)."""
+    """Canonical age range (unknown values kept) and how many values were repaired from Excel's
+    date damage (Oct-17)."""
     vocab = vocabulary()
     known, damaged = _lookup(vocab.age_range), _lookup(vocab.age_range_excel_damage)
-    repaired = map_distinct(raw, lambda value: damaged(value))
-    result = map_distinct(raw, lambda value: known(value) or damaged(value))
-    return result, int(repaired.notna().sum())
+    repaired = map_distinct_values(raw, lambda value: known(value) is None and damaged(value) is not None)
+    result = map_distinct(raw, lambda value: known(value) or damaged(value) or clean_text(value))
+    return result, int(np.count_nonzero(repaired == True))  # noqa: E712 - object array of bools and None
 
 
 def sde_group(value: object) -> str | None:
@@ -149,9 +179,17 @@ def powers(raw: pd.Series) -> pd.Series:
     return map_distinct(raw, power)
 
 
-def outcome_code(value: object) -> str | None:
+def clean_outcome(value: object) -> str | None:
+    """The API writes a missing outcome as "" or the boolean false."""
+    if value is False:
+        return None
     text = clean_text(value)
-    if text is None or text.casefold() == "false":
+    return None if text is None or text.casefold() == "false" else text
+
+
+def outcome_code(value: object) -> str | None:
+    text = clean_outcome(value)
+    if text is None:
         return None
     return _lookup(vocabulary().outcome)(text) or "other"
 

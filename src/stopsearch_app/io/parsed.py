@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -14,6 +15,31 @@ class QuarantinedRow:
     row_number: int  # physical line in the file (header = 1) or position in a JSON array (first = 1)
     raw_text: str
     reason: str
+
+
+@dataclass
+class Chunk:
+    """Part of a file, normalised: what the importer writes while the reader parses the next part."""
+
+    records: pd.DataFrame
+    quarantined: list[QuarantinedRow]
+    rows_read: int
+    bytes_done: int = 0
+
+
+@dataclass
+class FileStream:
+    """A file being read chunk by chunk. ``warnings`` and ``blank_find_flags`` are complete only once
+    ``chunks`` is exhausted (a constant-false find flag can only be judged on the whole force-month)."""
+
+    name: str
+    sha256: str
+    format: SourceFormat
+    chunks: Iterator[Chunk]
+    total_bytes: int
+    mapped_fields: frozenset[str] = frozenset()
+    warnings: list[str] = field(default_factory=list)
+    blank_find_flags: list[tuple[str, str]] = field(default_factory=list)  # (force, month)
 
 
 @dataclass
@@ -34,3 +60,8 @@ class ParsedFile:
     @property
     def months(self) -> list[str]:
         return sorted(self.records["month"].dropna().unique().tolist()) if len(self.records) else []
+
+    def as_stream(self) -> FileStream:
+        chunk = Chunk(self.records, list(self.quarantined), self.rows_read)
+        return FileStream(self.name, self.sha256, self.format, iter([chunk]), total_bytes=0,
+                          mapped_fields=self.mapped_fields, warnings=list(self.warnings))

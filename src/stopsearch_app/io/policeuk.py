@@ -14,19 +14,20 @@ import hashlib
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import PurePath
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from stopsearch_app.domain import identity, vocab
 from stopsearch_app.domain.children import child_band, child_status
 from stopsearch_app.domain.records import PUBLIC_FIELDS, SourceFormat
 from stopsearch_app.io.errors import ImportRefused
-from stopsearch_app.io.parsed import ParsedFile, QuarantinedRow
+from stopsearch_app.io.parsed import Chunk, FileStream, ParsedFile, QuarantinedRow
 
 ARCHIVE_HEADER = (
     "Type", "Date", "Part of a policing operation", "Policing operation", "Latitude", "Longitude",
@@ -72,7 +73,7 @@ def force_from_name(name: str) -> str | None:
 
 def detect_format(data: bytes, name: str) -> SourceFormat:
     """The police.uk layout of ``data``, or :class:`ImportRefused` saying why it is none of them."""
-    if not data.strip():
+    if not data[:65536].strip() and not data.strip():
         raise ImportRefused(name, "the file is empty")
     head = data[:4096]
     if b"\x00" in head:
@@ -105,31 +106,68 @@ def _decode(data: bytes, name: str, warnings: list[str]) -> str:
 
 
 def _header_of(data: bytes, name: str) -> list[str]:
-    first_line = data.split(b"\n", 1)[0]
+    end = data.find(b"\n")
+    first_line = data if end < 0 else data[:end]
     text = _decode(first_line, name, [])
     return [cell.strip() for cell in next(csv.reader([text.rstrip("\r")]), [])]
 
 
+def stream_policeuk(data: bytes, name: str, force: str | None = None,
+                    fmt: SourceFormat | None = None) -> FileStream:
+    """Read any police.uk layout chunk by chunk (the importer writes one chunk while the next is parsed)."""
+    fmt = fmt or detect_format(data, name)
+    warnings: list[str] = []
+    if fmt is SourceFormat.POLICEUK_JSON:
+        stream = FileStream(name, sha256_of(data), fmt, iter(()), total_bytes=len(data),
+                            mapped_fields=PUBLIC_FIELDS, warnings=warnings)
+        stream.chunks = _json_chunks(data, name, force, stream)
+        return stream
+    if fmt not in (SourceFormat.POLICEUK_CSV, SourceFormat.POLICEUK_FLAT):
+        raise ImportRefused(name, f"{fmt} is not a police.uk format")
+    header = _header_of(data, name)
+    if fmt is SourceFormat.POLICEUK_CSV:
+        unexpected = [column for column in header if column and column not in ARCHIVE_TO_CANONICAL]
+        if unexpected:
+            warnings.append(f"{name}: ignored columns not in the police.uk archive layout: {', '.join(unexpected)}")
+    stream = FileStream(name, sha256_of(data), fmt, iter(()), total_bytes=len(data), mapped_fields=PUBLIC_FIELDS,
+                        warnings=warnings)
+    stream.chunks = _csv_chunks(data, name, header, force, stream)
+    return stream
+
+
 def read_policeuk(data: bytes, name: str, force: str | None = None,
                   fmt: SourceFormat | None = None) -> ParsedFile:
-    """Read any police.uk layout from the bytes of one file."""
-    fmt = fmt or detect_format(data, name)
-    if fmt is SourceFormat.POLICEUK_CSV:
-        return read_archive_csv(data, name, force)
-    if fmt is SourceFormat.POLICEUK_JSON:
-        return read_api_json(data, name, force)
-    if fmt is SourceFormat.POLICEUK_FLAT:
-        return read_flat_csv(data, name, force)
-    raise ImportRefused(name, f"{fmt} is not a police.uk format")
+    """Read a whole police.uk file into one frame (tests, small files; the importer streams)."""
+    stream = stream_policeuk(data, name, force, fmt)
+    chunks = list(stream.chunks)
+    records = pd.concat([chunk.records for chunk in chunks], ignore_index=True) if chunks else pd.DataFrame()
+    for force_name, month in stream.blank_find_flags:
+        records.loc[(records["force"] == force_name) & (records["month"] == month), "outcome_linked"] = pd.NA
+    quarantined = sorted((row for chunk in chunks for row in chunk.quarantined), key=lambda row: row.row_number)
+    return ParsedFile(name=name, sha256=stream.sha256, format=stream.format, records=records,
+                      rows_read=sum(chunk.rows_read for chunk in chunks), quarantined=quarantined,
+                      warnings=stream.warnings, mapped_fields=PUBLIC_FIELDS)
 
 
 # --- CSV layouts -------------------------------------------------------------------------------
 
-def _read_csv_table(data: bytes, name: str, warnings: list[str]) -> tuple[pd.DataFrame, list[QuarantinedRow], np.ndarray]:
-    """All columns as dictionary-encoded strings; rows with the wrong number of fields are quarantined.
+CHUNK_BYTES = 1 << 25  # ~150,000 police.uk rows: parsing one overlaps with writing the last
+_TYPED_COLUMNS = {"Date": pa.timestamp("ms", tz="UTC"), "datetime": pa.timestamp("ms", tz="UTC"),
+                  "Latitude": pa.float64(), "Longitude": pa.float64(),
+                  "location.latitude": pa.float64(), "location.longitude": pa.float64()}
 
-    Returns the frame, the quarantined rows and the physical line number of every kept row.
-    """
+
+def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, stream: FileStream) -> Iterator[Chunk]:
+    """Arrow reads the text one block at a time (strings dictionary-encoded); dates and coordinates
+    are converted by Arrow when every value in the block allows it, else checked row by row. Rows with
+    the wrong number of fields are quarantined with their physical line number."""
+    warnings = stream.warnings
+    encoding = "utf8"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        warnings.append(f"{name}: not valid UTF-8; read as Windows-1252")
+        encoding = "cp1252"
     invalid: list[QuarantinedRow] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
@@ -141,53 +179,65 @@ def _read_csv_table(data: bytes, name: str, warnings: list[str]) -> tuple[pd.Dat
         ))
         return "skip"
 
-    header = _header_of(data, name)
-    encoding = "utf8"
+    column_types = {column: (pa.string() if column.strip() in _TYPED_COLUMNS
+                             else pa.dictionary(pa.int32(), pa.string())) for column in header}
     try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        warnings.append(f"{name}: not valid UTF-8; read as Windows-1252")
-        encoding = "cp1252"
-    column_types = {column: pa.dictionary(pa.int32(), pa.string()) for column in header}
-    try:
-        table = pacsv.read_csv(
+        reader = pacsv.open_csv(
             io.BytesIO(data),
-            read_options=pacsv.ReadOptions(encoding=encoding, use_threads=False, block_size=1 << 24),
+            # One thread: Arrow then reports each bad row's line number.
+            read_options=pacsv.ReadOptions(encoding=encoding, use_threads=False, block_size=CHUNK_BYTES),
             parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid, newlines_in_values=False),
-            convert_options=pacsv.ConvertOptions(
-                column_types=column_types, strings_can_be_null=True, null_values=[""],
-                quoted_strings_can_be_null=True),
-        )
+            convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True,
+                                                 null_values=[""], quoted_strings_can_be_null=True))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
         raise ImportRefused(name, f"the CSV cannot be parsed: {error}") from error
-    frame = table.to_pandas()
-    frame.columns = [column.strip() for column in frame.columns]
-    # Physical line numbers of kept rows: data lines start at 2; skipped rows drop out of the sequence.
-    total = len(frame) + len(invalid)
-    skipped = {row.row_number for row in invalid}
-    line_numbers = np.array([line for line in range(2, total + 2) if line not in skipped][: len(frame)],
-                            dtype=np.int64) if skipped else np.arange(2, len(frame) + 2, dtype=np.int64)
-    return frame, invalid, line_numbers
+    forces = _ForceResolver(name, force, warnings)
+    state = _FileState()
+    next_line = 2
+    reported_invalid = 0
+    batches = iter(reader)
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            break
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise ImportRefused(name, f"the CSV cannot be parsed: {error}") from error
+        frame = _batch_to_frame(batch)
+        # Physical lines of the kept rows: the next lines not taken by a quarantined row.
+        skipped = {row.row_number for row in invalid if row.row_number >= next_line}
+        window = np.arange(next_line, next_line + len(frame) + len(skipped), dtype=np.int64)
+        lines = window[~np.isin(window, list(skipped))][: len(frame)] if skipped else window[: len(frame)]
+        if len(lines):
+            next_line = int(lines[-1]) + 1
+        raw = (frame[list(ARCHIVE_HEADER)].rename(columns=ARCHIVE_TO_CANONICAL)
+               if stream.format is SourceFormat.POLICEUK_CSV else _api_frame_to_raw(frame, name, warnings))
+        chunk = _normalise(raw, name, forces, lines, lambda i, frame=frame: _csv_line(frame, i), state)
+        chunk.bytes_done = min(len(data), (state.chunks_done + 1) * CHUNK_BYTES)
+        new_invalid = invalid[reported_invalid:]
+        reported_invalid = len(invalid)
+        chunk.quarantined.extend(new_invalid)
+        chunk.rows_read += len(new_invalid)
+        state.chunks_done += 1
+        yield chunk
+    if len(invalid) > reported_invalid:
+        rest = invalid[reported_invalid:]
+        yield Chunk(pd.DataFrame(), list(rest), len(rest), len(data))
+    stream.blank_find_flags = state.find_flags.suspicious(name, warnings)
 
 
-def read_archive_csv(data: bytes, name: str, force: str | None = None) -> ParsedFile:
-    warnings: list[str] = []
-    header = _header_of(data, name)
-    unexpected = [column for column in header if column and column not in ARCHIVE_TO_CANONICAL]
-    if unexpected:
-        warnings.append(f"{name}: ignored columns not in the police.uk archive layout: {', '.join(unexpected)}")
-    frame, quarantined, lines = _read_csv_table(data, name, warnings)
-    raw = frame[[column for column in ARCHIVE_HEADER]].rename(columns=ARCHIVE_TO_CANONICAL)
-    return _finish(raw, data, name, SourceFormat.POLICEUK_CSV, _resolve_force(name, force, warnings),
-                   lines, quarantined, warnings, lambda i: _csv_line(frame, i))
-
-
-def read_flat_csv(data: bytes, name: str, force: str | None = None) -> ParsedFile:
-    warnings: list[str] = []
-    frame, quarantined, lines = _read_csv_table(data, name, warnings)
-    raw = _api_frame_to_raw(frame, name, warnings)
-    return _finish(raw, data, name, SourceFormat.POLICEUK_FLAT, _resolve_force(name, force, warnings),
-                   lines, quarantined, warnings, lambda i: _csv_line(frame, i))
+def _batch_to_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """Columns of the batch as pandas; Arrow converts dates and coordinates when the whole block is clean."""
+    columns = {}
+    for field_name, column in zip(batch.schema.names, batch.columns):
+        target = _TYPED_COLUMNS.get(field_name.strip())
+        if target is not None:
+            try:
+                column = pc.cast(column, target)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                pass  # keep the text: _parse_datetime / _parse_float check it row by row
+        columns[field_name.strip()] = column.to_pandas()
+    return pd.DataFrame(columns)
 
 
 def _csv_line(frame: pd.DataFrame, position: int) -> str:
@@ -199,8 +249,8 @@ def _csv_line(frame: pd.DataFrame, position: int) -> str:
 
 # --- API JSON --------------------------------------------------------------------------------
 
-def read_api_json(data: bytes, name: str, force: str | None = None) -> ParsedFile:
-    warnings: list[str] = []
+def _json_chunks(data: bytes, name: str, force: str | None, stream: FileStream) -> Iterator[Chunk]:
+    warnings = stream.warnings
     try:
         document = json.loads(_decode(data, name, warnings))
     except json.JSONDecodeError as error:
@@ -226,9 +276,14 @@ def read_api_json(data: bytes, name: str, force: str | None = None) -> ParsedFil
                                   "not police.uk stop-and-search records")
     frame = pd.json_normalize(good) if good else pd.DataFrame()
     raw = _api_frame_to_raw(frame, name, warnings)
-    return _finish(raw, data, name, SourceFormat.POLICEUK_JSON, _resolve_force(name, force, warnings),
-                   np.asarray(positions, dtype=np.int64), quarantined, warnings,
-                   lambda i: json.dumps(good[i], default=str)[:4000])
+    state = _FileState()
+    chunk = _normalise(raw, name, _ForceResolver(name, force, warnings), np.asarray(positions, dtype=np.int64),
+                       lambda i: json.dumps(good[i], default=str)[:4000], state)
+    chunk.quarantined.extend(quarantined)
+    chunk.rows_read += len(quarantined)
+    chunk.bytes_done = len(data)
+    yield chunk
+    stream.blank_find_flags = state.find_flags.suspicious(name, warnings)
 
 
 def _api_frame_to_raw(frame: pd.DataFrame, name: str, warnings: list[str]) -> pd.DataFrame:
@@ -250,13 +305,13 @@ def _api_frame_to_raw(frame: pd.DataFrame, name: str, warnings: list[str]) -> pd
 
 # --- shared normalisation -----------------------------------------------------------------------
 
-def _resolve_force(name: str, force: str | None, warnings: list[str]) -> str | None:
-    if force:
-        if not FORCE_SLUG.match(force):
-            raise ImportRefused(name, f"'{force}' is not a police.uk force slug (for example metropolitan)")
-        return force
-    from_name = force_from_name(name)
-    return from_name
+_BAD = object()  # a value that is neither blank nor readable
+
+
+def _per_distinct(series: pd.Series, mapper) -> tuple[list[object], np.ndarray]:
+    """``mapper`` over the distinct values; returns their results and each row's code (-1 blank)."""
+    categorical = vocab.as_categorical(series)
+    return [mapper(value) for value in categorical.cat.categories], categorical.cat.codes.to_numpy()
 
 
 def _parse_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -265,16 +320,19 @@ def _parse_bool(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         if isinstance(value, bool):
             return value
         text = vocab.clean_text(value)
-        if text is None:
-            return None
-        return BOOL_TOKENS.get(text.casefold(), "bad")
+        return None if text is None else BOOL_TOKENS.get(text.casefold(), _BAD)
 
-    mapped = vocab.map_distinct(series, token)
-    bad = mapped.eq("bad").fillna(False).astype(bool)
-    return mapped.where(~bad, None).astype("boolean"), bad
+    mapped, codes = _per_distinct(series, token)
+    state = np.array([1 if m is True else 0 if m is False else 2 if m is _BAD else -1 for m in mapped] + [-1],
+                     dtype=np.int8)[codes]  # code -1 takes the trailing "blank"
+    values = pd.arrays.BooleanArray(state == 1, (state == -1) | (state == 2))
+    return pd.Series(values, index=series.index), pd.Series(state == 2, index=series.index)
 
 
 def _parse_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    if pd.api.types.is_float_dtype(series.dtype):
+        return series.astype("Float64"), pd.Series(False, index=series.index)
+
     def number(value: object) -> object:
         text = vocab.clean_text(value)
         if text is None:
@@ -282,15 +340,20 @@ def _parse_float(series: pd.Series) -> tuple[pd.Series, pd.Series]:
         try:
             return float(text)
         except ValueError:
-            return "bad"
+            return _BAD
 
-    mapped = vocab.map_distinct(series, number)
-    bad = mapped.eq("bad").fillna(False).astype(bool)
-    return mapped.where(~bad, None).astype("Float64"), bad
+    mapped, codes = _per_distinct(series, number)
+    numbers = np.array([m if isinstance(m, float) else np.nan for m in mapped] + [np.nan], dtype=float)[codes]
+    bad = np.array([m is _BAD for m in mapped] + [False], dtype=bool)[codes]
+    values = pd.arrays.FloatingArray(np.nan_to_num(numbers), np.isnan(numbers))
+    return pd.Series(values, index=series.index), pd.Series(bad, index=series.index)
 
 
 def _parse_datetime(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """UTC timestamps; masks of blank and of unreadable values. Date-only values are midnight UTC."""
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        blank = series.isna()
+        return series.dt.tz_convert("UTC").astype("datetime64[ns, UTC]"), blank, pd.Series(False, index=series.index)
     categorical = series.astype(object).astype("category")
     categories = categorical.cat.categories
     parsed_categories = pd.to_datetime(pd.Series(categories.astype(str)), utc=True, format="ISO8601",
@@ -305,13 +368,81 @@ def _parse_datetime(series: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]
     return result.astype("datetime64[ns, UTC]"), blank, bad
 
 
-def _finish(raw: pd.DataFrame, data: bytes, name: str, fmt: SourceFormat, force: str | None,
-            row_numbers: np.ndarray, quarantined: list[QuarantinedRow], warnings: list[str],
-            raw_line: Callable[[int], str]) -> ParsedFile:
-    """Turn raw strings into canonical and derived columns; move unreadable rows to the quarantine."""
-    rows_read = len(raw) + len(quarantined)
+class _ForceResolver:
+    """--force wins; else the file name; else each record's force (API force_id); else 'unknown'."""
+
+    def __init__(self, name: str, force: str | None, warnings: list[str]) -> None:
+        if force and not FORCE_SLUG.match(force):
+            raise ImportRefused(name, f"'{force}' is not a police.uk force slug (for example metropolitan)")
+        self.name, self.warnings = name, warnings
+        self.force = force or force_from_name(name)
+        self._warned = False
+
+    def column(self, raw: pd.DataFrame) -> pd.Categorical:
+        if self.force is None and "force" in raw and raw["force"].notna().any():
+            row_force = vocab.map_distinct(raw["force"], lambda v: (vocab.clean_text(v) or "").lower() or None)
+            missing = int(row_force.isna().sum())
+            if missing:
+                row_force = row_force.cat.add_categories([UNKNOWN_FORCE]).fillna(UNKNOWN_FORCE)
+                self.warnings.append(f"{self.name}: {missing} record(s) have no force_id and are filed under "
+                                     f"'{UNKNOWN_FORCE}'")
+            return row_force.array
+        force = self.force
+        if force is None:
+            if not self._warned:
+                self.warnings.append(f"{self.name}: no force in the file name (YYYY-MM-<force>-stop-and-search.csv) "
+                                     f"or the data; records filed under '{UNKNOWN_FORCE}' (import with --force to "
+                                     "name it)")
+                self._warned = True
+            force = UNKNOWN_FORCE
+        return pd.Categorical.from_codes(np.zeros(len(raw), dtype=np.int8), categories=pd.Index([force], dtype=object))
+
+
+class _FindFlagTally:
+    """Counts per force-month of 'outcome linked' False: a flag False on every record of a large
+    force-month is an artefact of the source (the Met API), not data."""
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, str], list[int]] = {}
+
+    def add(self, records: pd.DataFrame) -> None:
+        if records.empty:
+            return
+        flags = pd.DataFrame({"force": records["force"], "month": records["month"],
+                              "false": (records["outcome_linked"] == False).fillna(False).astype(bool)})  # noqa: E712
+        for (force, month), row in flags.groupby(["force", "month"], observed=True)["false"].agg(["size", "sum"]).iterrows():
+            total = self._counts.setdefault((str(force), str(month)), [0, 0])
+            total[0] += int(row["size"])
+            total[1] += int(row["sum"])
+
+    def suspicious(self, name: str, warnings: list[str]) -> list[tuple[str, str]]:
+        found = []
+        for (force, month), (rows, false) in sorted(self._counts.items()):
+            if rows >= CONSTANT_FALSE_MIN_ROWS and false == rows:
+                found.append((force, month))
+                warnings.append(
+                    f"{name}: 'outcome linked to object of search' is false on every one of {rows} records for "
+                    f"{force} {month}: probably not recorded at source, so it is stored as not recorded "
+                    "(find rates will say so)")
+        return found
+
+
+class _FileState:
+    """What carries from one chunk to the next: occurrence counts and the find-flag tally."""
+
+    def __init__(self) -> None:
+        self.occurrences = identity.OccurrenceCounter()
+        self.find_flags = _FindFlagTally()
+        self.chunks_done = 0
+
+
+def _normalise(raw: pd.DataFrame, name: str, forces: _ForceResolver, row_numbers: np.ndarray,
+               raw_line: Callable[[int], str], state: _FileState) -> Chunk:
+    """Raw strings of one chunk to canonical and derived columns; unreadable rows to the quarantine."""
+    rows_read = len(raw)
     records = pd.DataFrame(index=raw.index)
     problems = pd.Series("", index=raw.index, dtype=object)
+    quarantined: list[QuarantinedRow] = []
 
     def note(mask: pd.Series, reason: str) -> None:
         nonlocal problems
@@ -326,22 +457,14 @@ def _finish(raw: pd.DataFrame, data: bytes, name: str, fmt: SourceFormat, force:
              f"Date '{raw['occurred_at'].iloc[index]}' is not an ISO 8601 date")
     records["occurred_at"] = occurred
     local = occurred.dt.tz_convert("Europe/London")
-    month_number = (local.dt.year * 100 + local.dt.month).astype("Int64")
-    records["month"] = vocab.map_distinct(month_number, lambda v: f"{int(v) // 100:04d}-{int(v) % 100:02d}")
+    month_number = (local.dt.year * 100 + local.dt.month).to_numpy(dtype="float64", na_value=np.nan)
+    month_codes, month_numbers = pd.factorize(month_number, use_na_sentinel=True)
+    records["month"] = pd.Categorical.from_codes(
+        month_codes, categories=pd.Index([f"{int(v) // 100:04d}-{int(v) % 100:02d}" for v in month_numbers],
+                                         dtype=object))
+    records["force"] = forces.column(raw)
 
-    if "force" in raw and raw["force"].notna().any():
-        row_force = vocab.clean_series(raw["force"]).str.lower()
-        records["force"] = row_force.fillna(force) if force is None else pd.Series(force, index=raw.index, dtype=object)
-    else:
-        records["force"] = pd.Series(force, index=raw.index, dtype=object)
-    if records["force"].isna().any():
-        warnings.append(f"{name}: no force in the file name (YYYY-MM-<force>-stop-and-search.csv) or the data; "
-                        f"{int(records['force'].isna().sum())} record(s) filed under '{UNKNOWN_FORCE}' "
-                        "(import with --force to name it)")
-        records["force"] = records["force"].fillna(UNKNOWN_FORCE)
-
-    records["search_type"] = vocab.map_distinct(
-        raw["search_type"], lambda v: vocab.search_type(pd.Series([v])).iloc[0] or vocab.clean_text(v))
+    records["search_type"] = vocab.search_type(raw["search_type"])
     for column in ("part_of_operation", "outcome_linked", "removal_more_than_outer"):
         values, bad = _parse_bool(raw[column])
         note(bad, f"'{column}' is not True/False")
@@ -353,19 +476,16 @@ def _finish(raw: pd.DataFrame, data: bytes, name: str, fmt: SourceFormat, force:
         limit = 90 if column == "latitude" else 180
         note(values.abs() > limit, f"{column} is out of range")
         records[column] = values
-    records["gender"] = vocab.map_distinct(raw["gender"], lambda v: vocab.gender(pd.Series([v])).iloc[0] or vocab.clean_text(v))
-    age, repaired = vocab.age_range(raw["age_range"])
-    records["age_range"] = age.where(age.notna(), vocab.clean_series(raw["age_range"]))
+    records["gender"] = vocab.gender(raw["gender"])
+    records["age_range"], repaired = vocab.age_range(raw["age_range"])
     if repaired:
-        warnings.append(f"{name}: {repaired} age range value(s) damaged by Excel (e.g. 'Oct-17') were repaired to '10-17'")
+        forces.warnings.append(f"{name}: {repaired} age range value(s) damaged by Excel (e.g. 'Oct-17') "
+                               "were repaired to '10-17'")
     records["self_defined_ethnicity"] = vocab.clean_series(raw["self_defined_ethnicity"])
-    records["officer_defined_ethnicity"] = vocab.map_distinct(
-        raw["officer_defined_ethnicity"],
-        lambda v: vocab.officer_ethnicity(pd.Series([v])).iloc[0] or vocab.clean_text(v))
+    records["officer_defined_ethnicity"] = vocab.officer_ethnicity(raw["officer_defined_ethnicity"])
     records["legislation"] = vocab.clean_series(raw["legislation"])
     records["object_of_search"] = vocab.clean_series(raw["object_of_search"])
-    records["outcome"] = vocab.clean_series(raw["outcome"].astype(object).replace({False: None, "False": None}))
-
+    records["outcome"] = vocab.map_distinct(raw["outcome"], vocab.clean_outcome)
     records["power"] = vocab.powers(records["legislation"])
     records["outcome_code"] = vocab.outcome_codes(records["outcome"])
     records["sde_group"] = vocab.sde_groups(records["self_defined_ethnicity"])
@@ -378,30 +498,9 @@ def _finish(raw: pd.DataFrame, data: bytes, name: str, fmt: SourceFormat, force:
     for position in np.flatnonzero(bad_rows):
         quarantined.append(QuarantinedRow(int(row_numbers[position]), raw_line(int(position)),
                                           problems.iloc[position]))
-    records = records.loc[~bad_rows].reset_index(drop=True)
-    _warn_constant_false(records, name, warnings)
-
+    if bad_rows.any():
+        records = records.loc[~bad_rows].reset_index(drop=True)
+    state.find_flags.add(records)
     records["fingerprint"] = identity.content_fingerprint(records)
-    records["occurrence"] = identity.occurrence_index(records["force"], records["month"],
-                                                      records["fingerprint"].to_numpy())
-    quarantined.sort(key=lambda row: row.row_number)
-    return ParsedFile(name=name, sha256=sha256_of(data), format=fmt, records=records, rows_read=rows_read,
-                      quarantined=quarantined, warnings=warnings, mapped_fields=PUBLIC_FIELDS)
-
-
-def _warn_constant_false(records: pd.DataFrame, name: str, warnings: list[str]) -> None:
-    """A find flag that is False on every record of a large force-month is an artefact (Met API)."""
-    if records.empty:
-        return
-    flags = records[["force", "month", "outcome_linked"]].copy()
-    grouped = flags.groupby(["force", "month"], sort=True)["outcome_linked"]
-    summary = pd.DataFrame({"rows": grouped.size(), "false": grouped.apply(lambda s: int((s == False).sum())),  # noqa: E712
-                            "recorded": grouped.count()})
-    suspicious = summary[(summary["rows"] >= CONSTANT_FALSE_MIN_ROWS) & (summary["false"] == summary["rows"])]
-    for (force, month), _ in suspicious.iterrows():
-        mask = (records["force"] == force) & (records["month"] == month)
-        records.loc[mask, "outcome_linked"] = pd.NA
-        warnings.append(
-            f"{name}: 'outcome linked to object of search' is false on every one of "
-            f"{int(mask.sum())} records for {force} {month}: probably not recorded at source, "
-            "so it is stored as not recorded (find rates will say so)")
+    records["occurrence"] = state.occurrences.assign(records["force"], records["fingerprint"].to_numpy())
+    return Chunk(records=records, quarantined=quarantined, rows_read=rows_read)

@@ -8,9 +8,13 @@ column arrays (``executemany``), which is several times faster than ``DataFrame.
 
 from __future__ import annotations
 
+import gc
 import getpass
+import queue
+import threading
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -20,13 +24,13 @@ from sqlalchemy import Connection, Engine, and_, select
 
 from stopsearch_app import __version__
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
+from stopsearch_app.domain.vocab import as_categorical
 from stopsearch_app.io.errors import ImportCancelled, ImportRefused
-from stopsearch_app.io.parsed import ParsedFile
+from stopsearch_app.io.parsed import Chunk, FileStream, QuarantinedRow
 from stopsearch_app.io.sources import SourceFile
 from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch,
                                          quarantine, search, search_local, vocabulary)
 
-CHUNK_ROWS = 50_000
 Progress = Callable[[int, int, str], None]  # rows done, rows in this file, message
 IsCancelled = Callable[[], bool]
 
@@ -85,41 +89,43 @@ class VocabularyIds:
             (row.field, row.value): row.id for row in connection.execute(select(vocabulary))
         }
 
+    def existing_ids(self, field_name: str, texts: list[str]) -> list[int]:
+        return [self._ids[(field_name, text)] for text in texts if (field_name, text) in self._ids]
+
     def ids(self, field_name: str, values: pd.Series) -> np.ndarray:
-        """Ids for a column (object array; None where the value is blank)."""
-        categorical = values.astype(object).astype("category")
-        missing = [value for value in categorical.cat.categories
-                   if (field_name, str(value)) not in self._ids]
+        """Ids for a column (object array of Python ints; None where the value is blank)."""
+        categorical = as_categorical(values)
+        texts = [str(value)[:500] for value in categorical.cat.categories]
+        missing = sorted({text for text in texts if (field_name, text) not in self._ids})
         if missing:
-            self._connection.execute(vocabulary.insert(), [{"field": field_name, "value": str(v)[:500]} for v in missing])
-            new = self._connection.execute(
-                select(vocabulary.c.id, vocabulary.c.value).where(
-                    vocabulary.c.field == field_name, vocabulary.c.value.in_([str(v)[:500] for v in missing])))
-            self._ids.update({(field_name, value): id_ for id_, value in new})
-        lookup = np.array([self._ids[(field_name, str(v)[:500])] for v in categorical.cat.categories] + [None],
-                          dtype=object)
-        return lookup[categorical.cat.codes.to_numpy()]
+            self._connection.execute(vocabulary.insert(), [{"field": field_name, "value": text} for text in missing])
+            for start in range(0, len(missing), 500):
+                new = self._connection.execute(select(vocabulary.c.id, vocabulary.c.value).where(
+                    vocabulary.c.field == field_name, vocabulary.c.value.in_(missing[start:start + 500])))
+                self._ids.update({(field_name, value): id_ for id_, value in new})
+        lookup = np.array([self._ids[(field_name, text)] for text in texts] + [None], dtype=object)
+        return lookup[categorical.cat.codes.to_numpy()]  # code -1 (blank) takes the trailing None
+
+
+_BOOL_OBJECTS = np.array([False, True, None], dtype=object)
 
 
 def _nullable(series: pd.Series, kind: FieldKind) -> np.ndarray:
-    """Python values for the driver, None where blank (never numpy scalars: psycopg rejects them)."""
+    """Python values for the driver, None where blank (never numpy scalars: psycopg rejects them).
+    Built with array operations: a million rows must not cost a million Python calls."""
+    blank = pd.isna(series).to_numpy()
+    if kind is FieldKind.BOOL:
+        state = np.where(blank, 2, series.astype("boolean").fillna(False).to_numpy(dtype=bool).astype(np.int8))
+        return _BOOL_OBJECTS[state]
     if kind is FieldKind.DATETIME:
-        millis = series.dt.as_unit("ms").astype("int64").to_numpy()
-        out = millis.astype(object)
-    elif kind is FieldKind.BOOL:
-        out = series.astype("boolean").to_numpy(dtype=object, na_value=None)
-        return np.array([None if v is None else bool(v) for v in out], dtype=object)
+        out = series.dt.as_unit("ms").astype("int64").to_numpy().astype(object)
     elif kind is FieldKind.INT:
-        out = series.astype("Int64").to_numpy(dtype=object, na_value=None)
-        return np.array([None if v is None else int(v) for v in out], dtype=object)
+        out = series.astype("Int64").fillna(0).to_numpy(dtype=np.int64).astype(object)
     elif kind is FieldKind.FLOAT:
-        out = series.astype("Float64").to_numpy(dtype=object, na_value=None)
-        return np.array([None if v is None else float(v) for v in out], dtype=object)
+        out = series.astype("Float64").fillna(0.0).to_numpy(dtype=np.float64).astype(object)
     else:
-        out = series.astype(object).to_numpy()
-    mask = pd.isna(series).to_numpy()
-    out = out.copy()
-    out[mask] = None
+        out = series.astype(object).to_numpy().copy()
+    out[blank] = None
     return out
 
 
@@ -128,16 +134,17 @@ def _placeholder(connection: Connection) -> str:
 
 
 def _existing_public_keys(connection: Connection, keys: pd.DataFrame) -> pd.DataFrame:
-    """(force_id, month, fingerprint, occurrence) already stored for the force-months in ``keys``."""
-    pairs = keys[["force_id", "month"]].drop_duplicates()
+    """Identity keys already stored in the time span of ``keys``, force by force (an index range scan)."""
     frames = []
-    for force_id, month in pairs.itertuples(index=False):
+    for force_id, span in keys.groupby("force_id", sort=False)["occurred_at"]:
         rows = connection.execute(
-            select(search.c.force_id, search.c.month, search.c.fingerprint, search.c.occurrence)
-            .where(and_(search.c.force_id == force_id, search.c.month == month, search.c.source_ref.is_(None))))
-        frames.append(pd.DataFrame(rows.fetchall(), columns=["force_id", "month", "fingerprint", "occurrence"]))
+            select(search.c.force_id, search.c.fingerprint, search.c.occurrence)
+            .where(and_(search.c.force_id == force_id, search.c.occurred_at >= int(span.min()),
+                        search.c.occurred_at <= int(span.max()), search.c.source_ref.is_(None))))
+        frames.append(pd.DataFrame(rows.fetchall(), columns=["force_id", "fingerprint", "occurrence"]))
+    frames = [frame for frame in frames if not frame.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["force_id", "month", "fingerprint", "occurrence"])
+        columns=["force_id", "fingerprint", "occurrence"])
 
 
 def _existing_local_refs(connection: Connection, force_ids: Iterable[int], refs: list[str]) -> set[tuple[int, str]]:
@@ -150,23 +157,110 @@ def _existing_local_refs(connection: Connection, force_ids: Iterable[int], refs:
     return found
 
 
-def write_parsed(connection: Connection, parsed: ParsedFile, report: FileReport, *, imported_by: str,
+class _ChunkProducer:
+    """Parses the file's chunks on a thread of its own while the caller writes the previous ones:
+    Arrow, pandas and SQLite release the GIL for much of their work, so the two cores overlap."""
+
+    _DONE = object()
+
+    def __init__(self, chunks: Iterator[Chunk]) -> None:
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(chunks,), name="import-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self, chunks: Iterator[Chunk]) -> None:
+        try:
+            with cyclic_gc_paused():
+                for chunk in chunks:
+                    while not self._stop.is_set():
+                        try:
+                            self._queue.put(chunk, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if self._stop.is_set():
+                        return
+            self._queue.put(self._DONE)
+        except BaseException as error:  # noqa: BLE001 - handed to the writing thread, which raises it
+            self._queue.put(error)
+
+    def __iter__(self) -> Iterator[Chunk]:
+        while True:
+            item = self._queue.get()
+            if item is self._DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+
+def write_stream(connection: Connection, stream: FileStream, report: FileReport, *, imported_by: str,
                  mapping_profile: str | None = None, progress: Progress | None = None,
                  is_cancelled: IsCancelled | None = None) -> None:
-    """Write one parsed file inside the caller's transaction; raises ImportCancelled to roll back."""
-    records = parsed.records
+    """Write one file inside the caller's transaction, chunk by chunk; ImportCancelled rolls it back."""
     batch_id = connection.execute(import_batch.insert().values(
-        file_name=parsed.name, sha256=parsed.sha256, format=str(parsed.format),
-        forces=",".join(parsed.forces), months=",".join(parsed.months), rows_read=parsed.rows_read,
-        warnings=json.dumps(parsed.warnings), mapped_fields=json.dumps(sorted(parsed.mapped_fields)),
-        mapping_profile=mapping_profile, imported_by=imported_by, imported_at=datetime.now(UTC),
-        app_version=__version__)).inserted_primary_key[0]
+        file_name=stream.name, sha256=stream.sha256, format=str(stream.format), rows_read=0,
+        mapped_fields=json.dumps(sorted(stream.mapped_fields)), mapping_profile=mapping_profile,
+        imported_by=imported_by, imported_at=datetime.now(UTC), app_version=__version__)).inserted_primary_key[0]
     report.batch_id = batch_id
-
+    report.format = str(stream.format)
     vocab = VocabularyIds(connection)
-    coded = {column: vocab.ids(name, records[name]) if name in records else np.full(len(records), None, dtype=object)
+    quarantined: list[QuarantinedRow] = []
+    forces: set[str] = set()
+    months: set[str] = set()
+    producer = _ChunkProducer(stream.chunks)
+    try:
+        for chunk in producer:
+            if is_cancelled and is_cancelled():
+                raise ImportCancelled(stream.name)
+            report.rows_read += chunk.rows_read
+            quarantined.extend(chunk.quarantined)
+            if len(chunk.records):
+                forces.update(str(force) for force in pd.unique(chunk.records["force"]))
+                months.update(str(month) for month in pd.unique(chunk.records["month"].dropna()))
+                written = _write_records(connection, vocab, chunk.records, batch_id)
+                report.imported += written
+                report.duplicates += len(chunk.records) - written
+            if progress:
+                done = chunk.bytes_done or stream.total_bytes
+                progress(done, max(stream.total_bytes, done), f"{stream.name}: {report.imported:,} records written, "
+                         f"{report.duplicates:,} duplicates")
+    finally:
+        producer.close()
+    if is_cancelled and is_cancelled():
+        raise ImportCancelled(stream.name)
+    for force, month in stream.blank_find_flags:
+        force_ids = vocab.existing_ids("force", [force])
+        if force_ids:
+            connection.execute(search.update().where(and_(
+                search.c.batch_id == batch_id, search.c.force_id == force_ids[0], search.c.month == month))
+                .values(outcome_linked=None))
+    if quarantined:
+        quarantined.sort(key=lambda row: row.row_number)
+        connection.execute(quarantine.insert(), [
+            {"batch_id": batch_id, "row_number": row.row_number, "raw_text": row.raw_text, "reason": row.reason}
+            for row in quarantined])
+    report.quarantined = len(quarantined)
+    report.force = ",".join(sorted(forces))
+    report.warnings = list(stream.warnings)
+    connection.execute(import_batch.update().where(import_batch.c.id == batch_id).values(
+        rows_read=report.rows_read, imported=report.imported, duplicates=report.duplicates,
+        quarantined=report.quarantined, forces=",".join(sorted(forces)), months=",".join(sorted(months)),
+        warnings=json.dumps(stream.warnings)))
+
+
+def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.DataFrame, batch_id: int) -> int:
+    """Insert the records not stored yet; returns how many were inserted."""
+    count = len(records)
+    coded = {column: vocab.ids(name, records[name]) if name in records else np.full(count, None, dtype=object)
              for name, column in CODED_COLUMNS.items()}
-    keys = pd.DataFrame({"force_id": coded["force_id"], "month": records["month"].to_numpy(),
+    occurred_at = _nullable(records["occurred_at"], FieldKind.DATETIME)
+    keys = pd.DataFrame({"force_id": coded["force_id"], "occurred_at": occurred_at,
                          "fingerprint": records["fingerprint"].to_numpy(dtype=np.int64),
                          "occurrence": records["occurrence"].to_numpy(dtype=np.int64)})
     is_local = "source_ref" in records and records["source_ref"].notna().any()
@@ -178,60 +272,48 @@ def write_parsed(connection: Connection, parsed: ParsedFile, report: FileReport,
     else:
         existing = _existing_public_keys(connection, keys)
         if existing.empty:
-            new_mask = np.ones(len(records), dtype=bool)
+            new_mask = np.ones(count, dtype=bool)
         else:
             existing["_stored"] = True
-            merged = keys.merge(existing.astype({"fingerprint": "int64", "occurrence": "int64"}),
-                                how="left", on=["force_id", "month", "fingerprint", "occurrence"])
+            merged = keys[["force_id", "fingerprint", "occurrence"]].merge(
+                existing.astype({"fingerprint": "int64", "occurrence": "int64"}),
+                how="left", on=["force_id", "fingerprint", "occurrence"])
             new_mask = merged["_stored"].isna().to_numpy()
-
+    positions = np.flatnonzero(new_mask)
+    if not len(positions):
+        return 0
     plain = {name: _nullable(records[name], FIELD_BY_NAME[name].kind) if name in records
-             else np.full(len(records), None, dtype=object) for name in PLAIN_COLUMNS}
+             else np.full(count, None, dtype=object) for name in PLAIN_COLUMNS}
     columns = {
-        "batch_id": np.full(len(records), batch_id, dtype=object),
+        "batch_id": np.full(count, batch_id, dtype=object),
         "month": records["month"].astype(object).to_numpy(),
         "fingerprint": keys["fingerprint"].to_numpy().astype(object),
         "occurrence": keys["occurrence"].to_numpy().astype(object),
         "source_ref": _nullable(records["source_ref"], FieldKind.TEXT) if "source_ref" in records
-        else np.full(len(records), None, dtype=object),
-        "occurred_at": _nullable(records["occurred_at"], FieldKind.DATETIME),
+        else np.full(count, None, dtype=object),
+        "occurred_at": occurred_at,
         **coded,
         **plain,
     }
-    names = list(columns)
+    # Columns blank in the whole chunk are left to their NULL default: fewer values to bind per row.
+    names = [name for name, values in columns.items()
+             if name in ("batch_id", "month", "fingerprint", "occurrence", "occurred_at")
+             or not pd.isna(values[positions]).all()]
     sql = (f"INSERT INTO search ({', '.join(names)}) VALUES "
            f"({', '.join([_placeholder(connection)] * len(names))})")
-    positions = np.flatnonzero(new_mask)
     cursor = connection.connection.cursor()
     try:
-        for start in range(0, len(positions), CHUNK_ROWS):
-            if is_cancelled and is_cancelled():
-                raise ImportCancelled(parsed.name)
-            chunk = positions[start:start + CHUNK_ROWS]
-            cursor.executemany(sql, list(zip(*(columns[name][chunk].tolist() for name in names))))
-            if progress:
-                progress(start + len(chunk), len(positions), f"{parsed.name}: {start + len(chunk):,} records written")
+        cursor.executemany(sql, zip(*(columns[name][positions].tolist() for name in names)))
     finally:
         cursor.close()
-    if is_cancelled and is_cancelled():
-        raise ImportCancelled(parsed.name)
-
-    if is_local and len(positions):
-        _write_local_detail(connection, parsed, positions, coded["force_id"])
-    if parsed.quarantined:
-        connection.execute(quarantine.insert(), [
-            {"batch_id": batch_id, "row_number": row.row_number, "raw_text": row.raw_text, "reason": row.reason}
-            for row in parsed.quarantined])
-    report.imported = int(len(positions))
-    report.duplicates = int(len(records) - len(positions))
-    report.quarantined = len(parsed.quarantined)
-    connection.execute(import_batch.update().where(import_batch.c.id == batch_id).values(
-        imported=report.imported, duplicates=report.duplicates, quarantined=report.quarantined))
+    if is_local:
+        _write_local_detail(connection, records, positions, coded["force_id"])
+    return int(len(positions))
 
 
-def _write_local_detail(connection: Connection, parsed: ParsedFile, positions: np.ndarray,
+def _write_local_detail(connection: Connection, records: pd.DataFrame, positions: np.ndarray,
                         force_ids: np.ndarray) -> None:
-    records = parsed.records.iloc[positions]
+    records = records.iloc[positions]
     refs = records["source_ref"].astype(str).tolist()
     ids = {}
     for start in range(0, len(refs), 500):
@@ -250,6 +332,20 @@ def _write_local_detail(connection: Connection, parsed: ParsedFile, positions: n
         connection.execute(search_local.insert(), rows[start:start + 5_000])
 
 
+@contextmanager
+def cyclic_gc_paused():
+    """Pause the cyclic garbage collector while millions of small objects (row tuples) are made:
+    they hold no cycles, and the collector re-scanning them cost 2 s of every million rows
+    (measured). Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def default_user() -> str:
     try:
         return getpass.getuser()
@@ -257,7 +353,7 @@ def default_user() -> str:
         return "unknown user"
 
 
-def import_sources(engine: Engine, sources: Iterable[SourceFile], read: Callable[[SourceFile], ParsedFile], *,
+def import_sources(engine: Engine, sources: Iterable[SourceFile], read: Callable[[SourceFile], FileStream], *,
                    imported_by: str | None = None, mapping_profile: str | None = None,
                    progress: Progress | None = None, is_cancelled: IsCancelled | None = None) -> ImportReport:
     """Import each source in its own transaction. A refused file is reported and the rest go on;
@@ -274,21 +370,26 @@ def import_sources(engine: Engine, sources: Iterable[SourceFile], read: Callable
         try:
             if progress:
                 progress(0, 0, f"reading {source.display_name}")
-            parsed = read(source)
-            file_report.format = str(parsed.format)
-            file_report.force = ",".join(parsed.forces)
-            file_report.rows_read = parsed.rows_read
-            file_report.warnings = list(parsed.warnings)
-            with engine.begin() as connection:
-                write_parsed(connection, parsed, file_report, imported_by=user, mapping_profile=mapping_profile,
-                             progress=progress, is_cancelled=is_cancelled)
+            with cyclic_gc_paused():
+                stream = read(source)
+                with engine.begin() as connection:
+                    write_stream(connection, stream, file_report, imported_by=user,
+                                 mapping_profile=mapping_profile, progress=progress, is_cancelled=is_cancelled)
         except ImportRefused as refused:
+            _reset(file_report)
             file_report.error = refused.reason
         except ImportCancelled:
+            _reset(file_report)
             report.cancelled = True
             file_report.error = "cancelled: nothing from this file was kept"
-            file_report.imported = file_report.duplicates = file_report.quarantined = 0
             break
         except OSError as error:
+            _reset(file_report)
             file_report.error = f"cannot read the file: {error.strerror or error}"
     return report
+
+
+def _reset(report: FileReport) -> None:
+    """The file's transaction rolled back: nothing of it was kept."""
+    report.imported = report.duplicates = report.quarantined = 0
+    report.batch_id = None

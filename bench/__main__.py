@@ -1,0 +1,58 @@
+"""The benchmark suite: ``make bench`` (or ``python -m bench --rows 1000000``).
+
+Prints import rows/second for our importer and for a naive pandas import of the same file, the
+table's open and scroll-to-end times over the imported database, the UI thread's longest stall
+during a background import, and the peak memory of each phase.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.generate import write
+
+
+def run_child(*argv: str) -> dict:
+    completed = subprocess.run([sys.executable, *argv], capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{completed.stderr[-2000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--ui-import-rows", type=int, default=200_000,
+                        help="rows of the file imported while the UI heartbeat runs")
+    parser.add_argument("--keep", type=Path, help="keep the generated files and databases here")
+    args = parser.parse_args()
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="stopsearch-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    csv_path = write(args.rows, folder / "2024-01-metropolitan-stop-and-search.csv")
+    ui_csv = write(args.ui_import_rows, folder / "2025-01-city-of-london-stop-and-search.csv", seed=7)
+    print(f"generated {args.rows:,} rows ({csv_path.stat().st_size / 2**20:.0f} MiB) in {folder}")
+
+    naive = run_child("-m", "bench.bench_import", "naive", str(csv_path), str(folder / "naive.db"))
+    ours = run_child("-m", "bench.bench_import", "ours", str(csv_path), str(folder / "ours.db"))
+    ours_rate, naive_rate = ours["rows"] / ours["seconds"], naive["rows"] / naive["seconds"]
+    print(f"import, ours : {ours['rows']:,} rows in {ours['seconds']:.1f} s = {ours_rate:,.0f} rows/s, "
+          f"peak {ours['peak_rss_mib']:,.0f} MiB")
+    print(f"import, naive: {naive['rows']:,} rows in {naive['seconds']:.1f} s = {naive_rate:,.0f} rows/s, "
+          f"peak {naive['peak_rss_mib']:,.0f} MiB (pandas.read_csv + DataFrame.to_sql)")
+    print(f"import speed-up: {ours_rate / naive_rate:.1f}x (target >= 3x)")
+
+    table = run_child("-m", "bench.bench_table", str(folder / "ours.db"), str(ui_csv))
+    print(f"table open on {table['rows_shown']:,} rows: {table['open_seconds']:.2f} s (target < 1 s)")
+    print(f"scroll to end: {table['scroll_to_end_seconds'] * 1000:.0f} ms")
+    print(f"import of {table['import_during_ui_rows']:,} rows with the window open: "
+          f"{table['import_during_ui_seconds']:.1f} s; longest UI-thread stall {table['ui_longest_stall_ms']} ms "
+          f"over {table['ui_heartbeats']:,} heartbeats (target <= 100 ms); peak {table['peak_rss_mib']:,.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

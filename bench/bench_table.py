@@ -1,0 +1,81 @@
+"""Table benchmark: open the record table on a database of N records, scroll to the end, and watch
+the UI thread's longest stall while an import runs in the background."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main(db_path: str, import_csv: str) -> dict:
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from stopsearch_app.settings import Settings
+    from stopsearch_app.store.database import open_database
+    from stopsearch_app.ui.context import AppContext
+    from stopsearch_app.ui.main_window import MainWindow
+
+    app = QApplication([])
+    engine = open_database(f"sqlite:///{db_path}")
+    context = AppContext.open(engine, Settings(user_name="bench", user_confirmed=True),
+                              settings_path=Path(db_path).with_suffix(".settings.json"))
+    result: dict = {}
+    started = time.perf_counter()
+    window = MainWindow(context)
+    window.show()
+    page = window.records_page
+    while page.is_loading():
+        app.processEvents()
+    app.processEvents()
+    result["open_seconds"] = time.perf_counter() - started
+    result["rows_shown"] = page.model.rowCount()
+
+    started = time.perf_counter()
+    page.table.scrollToBottom()
+    app.processEvents()
+    last = page.model.rowCount() - 1
+    page.model.data(page.model.index(last, 0))
+    result["scroll_to_end_seconds"] = time.perf_counter() - started
+
+    # UI responsiveness during an import: a 10 ms heartbeat on the UI thread; the longest gap is the stall.
+    clock = QElapsedTimer()
+    clock.start()
+    gaps: list[int] = []
+    last_tick = [clock.elapsed()]
+
+    def tick() -> None:
+        now = clock.elapsed()
+        gaps.append(now - last_tick[0])
+        last_tick[0] = now
+        page.table.verticalScrollBar().setValue((now * 37) % max(page.model.rowCount(), 1))  # keep scrolling
+
+    heartbeat = QTimer()
+    heartbeat.timeout.connect(tick)
+    heartbeat.start(10)
+    window.importer.show_report = False
+    done = []
+    window.importer.finished.connect(lambda report: done.append(report))
+    started = time.perf_counter()
+    window.start_import([Path(import_csv)])
+    while not done:
+        app.processEvents()
+        time.sleep(0.001)
+    result["import_during_ui_seconds"] = time.perf_counter() - started
+    result["import_during_ui_rows"] = done[0].imported
+    heartbeat.stop()
+    result["ui_longest_stall_ms"] = max(gaps) - 10 if gaps else None
+    result["ui_heartbeats"] = len(gaps)
+    window.close()
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(sys.argv[1], sys.argv[2])))
