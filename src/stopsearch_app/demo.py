@@ -29,6 +29,16 @@ def demo_files() -> list[Path]:
     return [resource_path("data", "policeuk", name) for name in DEMO_POLICEUK_FILES]
 
 
+def synthetic_extract_file(folder: Path) -> Path:
+    """The seeded synthetic local extract (the same file on every build: same seed, same rows)."""
+    from stopsearch_app.io.synthetic_extract import write_csv
+
+    path = folder / "synthetic-local-extract.csv"
+    if not path.exists():
+        write_csv(path)
+    return path
+
+
 def build_demo_database(url: str | None = None, progress=None) -> Engine:
     """Import the demo files (idempotent: a second build adds nothing) and return the engine."""
     from stopsearch_app.io.readers import make_reader
@@ -36,7 +46,8 @@ def build_demo_database(url: str | None = None, progress=None) -> Engine:
     from stopsearch_app.store.importer import import_sources
 
     engine = open_database(url or demo_database_url())
-    report = import_sources(engine, list(expand(demo_files())), make_reader(), imported_by="demo",
+    extract = synthetic_extract_file(Path(user_data_dir(APP_NAME, appauthor=False)))
+    report = import_sources(engine, list(expand([*demo_files(), extract])), make_reader(), imported_by="demo",
                             progress=progress)
     failed = report.failed
     if failed:

@@ -185,3 +185,22 @@ def test_batch_row_records_the_file(engine, met_file):
     assert batch["file_name"] == met_file.name and len(batch["sha256"]) == 64
     assert (batch["rows_read"], batch["imported"], batch["duplicates"], batch["quarantined"]) == (12_447, 12_447, 0, 0)
     assert batch["months"] == "2022-09" and batch["forces"] == "metropolitan" and batch["imported_by"] == "tester"
+
+
+def test_local_extract_imports_detail_and_re_imports_by_reference(engine, tmp_path):
+    from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
+    from stopsearch_app.store.queries import Labels, record_detail
+    from stopsearch_app.store.schema import search_local
+
+    frame = generate_extract(rows=300, seed=5)
+    path = write_csv(tmp_path / "extract.csv", frame)
+    report = import_paths(engine, path)  # canonical headers: no mapping needed
+    assert report.files[0].format == "local" and not report.failed
+    assert report.imported + report.quarantined == 300
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(search_local)).scalar_one() == report.imported
+        some_id = connection.execute(select(search.c.id).where(search.c.source_ref.is_not(None))).scalars().first()
+    detail = record_detail(engine, some_id, Labels(engine))
+    assert detail["record_id"].startswith("MPS-") and "grounds_text" in detail["mapped_fields"]
+    again = import_paths(engine, path)
+    assert again.imported == 0 and again.duplicates == report.imported

@@ -27,6 +27,21 @@ def make_reader(force: str | None = None, fmt: str = "auto", mapping=None):
             return stream_policeuk(data, source.name, force, detected)
         if fmt == "policeuk-json":
             return stream_policeuk(data, source.name, force, SourceFormat.POLICEUK_JSON)
-        return stream_policeuk(data, source.name, force)
+        try:
+            return stream_policeuk(data, source.name, force)
+        except ImportRefused:
+            if _has_canonical_headers(data):  # the shipped template: a local extract needing no mapping
+                from stopsearch_app.io.local_extract import read_local_extract
+
+                return read_local_extract(data, source.name, force=force).as_stream()
+            raise
 
     return read
+
+
+def _has_canonical_headers(data: bytes) -> bool:
+    from stopsearch_app.domain.records import FIELD_BY_NAME
+
+    first_line = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8-sig", errors="replace")
+    headers = {cell.strip() for cell in first_line.split(",")}
+    return "occurred_at" in headers and len(headers & set(FIELD_BY_NAME)) >= 5

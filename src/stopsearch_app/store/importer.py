@@ -23,7 +23,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, select
 
 from stopsearch_app import __version__
-from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
+from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind, SourceFormat
 from stopsearch_app.domain.vocab import as_categorical
 from stopsearch_app.io.errors import ImportCancelled, ImportRefused
 from stopsearch_app.io.parsed import Chunk, FileStream, QuarantinedRow
@@ -223,7 +223,8 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
             if len(chunk.records):
                 forces.update(str(force) for force in pd.unique(chunk.records["force"]))
                 months.update(str(month) for month in pd.unique(chunk.records["month"].dropna()))
-                written = _write_records(connection, vocab, chunk.records, batch_id)
+                written = _write_records(connection, vocab, chunk.records, batch_id,
+                                         local=stream.format is SourceFormat.LOCAL)
                 report.imported += written
                 report.duplicates += len(chunk.records) - written
             if progress:
@@ -254,7 +255,8 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
         warnings=json.dumps(stream.warnings)))
 
 
-def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.DataFrame, batch_id: int) -> int:
+def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.DataFrame, batch_id: int, *,
+                   local: bool = False) -> int:
     """Insert the records not stored yet; returns how many were inserted."""
     count = len(records)
     coded = {column: vocab.ids(name, records[name]) if name in records else np.full(count, None, dtype=object)
@@ -263,8 +265,8 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
     keys = pd.DataFrame({"force_id": coded["force_id"], "occurred_at": occurred_at,
                          "fingerprint": records["fingerprint"].to_numpy(dtype=np.int64),
                          "occurrence": records["occurrence"].to_numpy(dtype=np.int64)})
-    is_local = "source_ref" in records and records["source_ref"].notna().any()
-    if is_local:
+    by_reference = "source_ref" in records and records["source_ref"].notna().all()
+    if by_reference:
         refs = records["source_ref"].astype(str).tolist()
         existing = _existing_local_refs(connection, set(coded["force_id"].tolist()), refs)
         new_mask = np.array([(force_id, ref) not in existing for force_id, ref in zip(coded["force_id"], refs)],
@@ -301,33 +303,26 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
              or not pd.isna(values[positions]).all()]
     sql = (f"INSERT INTO search ({', '.join(names)}) VALUES "
            f"({', '.join([_placeholder(connection)] * len(names))})")
+    rows = zip(*(columns[name][positions].tolist() for name in names))
+    if local:
+        # Local extracts are thousands of rows, not millions: insert with RETURNING to link the detail rows.
+        ids = connection.execute(search.insert().returning(search.c.id, sort_by_parameter_order=True),
+                                 [dict(zip(names, row)) for row in rows]).scalars().all()
+        _write_local_detail(connection, records.iloc[positions], ids)
+        return int(len(positions))
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, zip(*(columns[name][positions].tolist() for name in names)))
+        cursor.executemany(sql, rows)
     finally:
         cursor.close()
-    if is_local:
-        _write_local_detail(connection, records, positions, coded["force_id"])
     return int(len(positions))
 
 
-def _write_local_detail(connection: Connection, records: pd.DataFrame, positions: np.ndarray,
-                        force_ids: np.ndarray) -> None:
-    records = records.iloc[positions]
-    refs = records["source_ref"].astype(str).tolist()
-    ids = {}
-    for start in range(0, len(refs), 500):
-        chunk = refs[start:start + 500]
-        rows = connection.execute(select(search.c.id, search.c.source_ref, search.c.force_id).where(
-            search.c.source_ref.in_(chunk)))
-        ids.update({(row.force_id, row.source_ref): row.id for row in rows})
+def _write_local_detail(connection: Connection, records: pd.DataFrame, search_ids: list[int]) -> None:
     values = {name: _nullable(records[name], FIELD_BY_NAME[name].kind) if name in records
               else np.full(len(records), None, dtype=object) for name in LOCAL_DETAIL_FIELDS}
-    rows = []
-    for index, (force_id, ref) in enumerate(zip(force_ids[positions], refs)):
-        row = {name: values[name][index] for name in LOCAL_DETAIL_FIELDS}
-        row["search_id"] = ids[(force_id, ref)]
-        rows.append(row)
+    rows = [{"search_id": search_id, **{name: values[name][index] for name in LOCAL_DETAIL_FIELDS}}
+            for index, search_id in enumerate(search_ids)]
     for start in range(0, len(rows), 5_000):
         connection.execute(search_local.insert(), rows[start:start + 5_000])
 
