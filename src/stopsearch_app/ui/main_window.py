@@ -17,6 +17,7 @@ from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.detail_pane import DetailPane
 from stopsearch_app.ui.filter_bar import FilterBar
 from stopsearch_app.ui.import_flow import ImportController, QuarantineDialog
+from stopsearch_app.ui.mapping_dialog import MappingDialog
 from stopsearch_app.ui.records_model import RecordsTableModel
 from stopsearch_app.ui.tasks import BackgroundTask
 
@@ -25,6 +26,7 @@ class Actions:
     IMPORT_FILES = "import_files"
     IMPORT_FOLDER = "import_folder"
     IMPORT_ZIP = "import_zip"
+    IMPORT_LOCAL = "import_local"
     QUARANTINE = "quarantine"
     QUIT = "quit"
 
@@ -153,6 +155,7 @@ class MainWindow(QMainWindow):
             (Actions.IMPORT_FILES, _("Import files…"), QKeySequence.StandardKey.Open, self.import_files),
             (Actions.IMPORT_FOLDER, _("Import folder…"), None, self.import_folder),
             (Actions.IMPORT_ZIP, _("Import police.uk zip…"), None, self.import_zip),
+            (Actions.IMPORT_LOCAL, _("Import local extract…"), None, self.import_local_extract),
             (Actions.QUARANTINE, _("Quarantined rows…"), None, self.show_quarantine),
             (Actions.QUIT, _("Quit"), QKeySequence.StandardKey.Quit, self.close),
         ]
@@ -188,6 +191,25 @@ class MainWindow(QMainWindow):
                                                     _("Zip archives (*.zip)"))
         if path:
             self.start_import([Path(path)])
+
+    def import_local_extract(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(self, _("Import a local extract"), self._start_dir(),
+                                                    _("Local extracts (*.csv *.xlsx)"))
+        if path:
+            self.map_and_import(Path(path))
+
+    def map_and_import(self, path: Path) -> MappingDialog | None:
+        """Open the column-mapping step; the import starts when the user accepts it."""
+        from stopsearch_app.io.errors import ImportRefused
+
+        try:
+            dialog = MappingDialog(self._context, path, self)
+        except ImportRefused as refused:
+            QMessageBox.warning(self, _("Import"), refused.reason)
+            return None
+        dialog.accepted.connect(lambda: self.importer.start([path], dialog.mapping().force, "local", dialog.mapping()))
+        dialog.open()
+        return dialog
 
     def start_import(self, paths: list[Path], force: str | None = None) -> None:
         if self.importer.is_running():
