@@ -1,0 +1,124 @@
+"""Stored records back as a canonical DataFrame (the shape importers produce and rules consume).
+
+Rows come from the driver as tuples of small integers; vocabulary ids become pandas Categoricals
+through their codes, so a million records load in seconds rather than the 13-16 s of
+``pandas.read_sql`` (shared/reference/measured-baselines.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
+from stopsearch_app.store.queries import Labels, RecordFilter, where_clause
+from stopsearch_app.store.schema import CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch, search, \
+    search_local
+
+FETCH_ROWS = 100_000
+
+
+def _categorical(ids: np.ndarray, labels: Labels) -> pd.Categorical:
+    """Vocabulary ids (-1 = blank) to a Categorical of their texts, through codes."""
+    present = np.unique(ids[ids >= 0])
+    codes = np.full(len(ids), -1, dtype=np.int32)
+    if len(present):
+        codes[ids >= 0] = np.searchsorted(present, ids[ids >= 0])
+    categories = pd.Index([labels.by_id.get(int(i), "?") for i in present], dtype=object)
+    if categories.has_duplicates:  # two ids, one text (never written so, but never crash on it)
+        return pd.Categorical(np.array([*categories, None], dtype=object)[np.where(codes >= 0, codes, -1)])
+    return pd.Categorical.from_codes(codes, categories=categories)
+
+
+def load_records(engine: Engine, record_filter: RecordFilter | None = None,
+                 labels: Labels | None = None) -> pd.DataFrame:
+    """Canonical columns, derived columns, ``search_id``, ``batch_id`` and ``source_format``."""
+    labels = labels or Labels(engine)
+    coded = list(CODED_COLUMNS.items())
+    columns = [search.c.id, search.c.batch_id, search.c.month, search.c.occurred_at, search.c.source_ref,
+               search.c.fingerprint, search.c.occurrence,
+               *(search.c[column] for _name, column in coded), *(search.c[name] for name in PLAIN_COLUMNS)]
+    query = select(*columns).where(*where_clause(record_filter or RecordFilter(), labels)).order_by(search.c.id)
+    with engine.connect() as connection:
+        result = connection.execution_options(stream_results=True).execute(query)
+        parts = []
+        while True:
+            rows = result.fetchmany(FETCH_ROWS)
+            if not rows:
+                break
+            parts.append(rows)
+        formats = dict(connection.execute(select(import_batch.c.id, import_batch.c.format)).all())
+    rows = [row for part in parts for row in part]
+    n = len(rows)
+    if n == 0:
+        return pd.DataFrame({name: pd.Series(dtype=object) for name in
+                             ("search_id", "batch_id", "source_format", "month", "occurred_at")})
+    matrix = list(zip(*rows))
+    frame = pd.DataFrame({
+        "search_id": np.asarray(matrix[0], dtype=np.int64),
+        "batch_id": np.asarray(matrix[1], dtype=np.int64),
+        "month": pd.Categorical(matrix[2]),
+        "occurred_at": pd.to_datetime(np.asarray(matrix[3], dtype=np.int64), unit="ms", utc=True),
+        "source_ref": pd.Series(matrix[4], dtype=object),
+        "fingerprint": np.asarray(matrix[5], dtype=np.int64),
+        "occurrence": np.asarray(matrix[6], dtype=np.int64),
+    })
+    offset = 7
+    for position, (name, _column) in enumerate(coded):
+        ids = np.array([-1 if v is None else v for v in matrix[offset + position]], dtype=np.int64)
+        frame[name] = _categorical(ids, labels)
+    offset += len(coded)
+    for position, name in enumerate(PLAIN_COLUMNS):
+        frame[name] = _typed(matrix[offset + position], FIELD_BY_NAME[name].kind)
+    frame["source_format"] = pd.Categorical(frame["batch_id"].map(formats).astype(object))
+    _attach_local_detail(engine, frame)
+    return frame
+
+
+def _typed(values: Sequence[object], kind: FieldKind) -> pd.Series:
+    if kind is FieldKind.BOOL:
+        return pd.Series(pd.array(list(values), dtype="boolean"))
+    if kind is FieldKind.INT:
+        return pd.Series(pd.array(list(values), dtype="Int64"))
+    if kind is FieldKind.FLOAT:
+        return pd.Series(pd.array(list(values), dtype="Float64"))
+    if kind is FieldKind.DATETIME:
+        return pd.Series(pd.to_datetime(pd.Series(values, dtype="Int64"), unit="ms", utc=True))
+    return pd.Series(values, dtype=object)
+
+
+def _attach_local_detail(engine: Engine, frame: pd.DataFrame) -> None:
+    """Local-only fields, joined by search id (NA for police.uk records)."""
+    local_ids = frame.loc[frame["source_format"] == "local", "search_id"]
+    for name in LOCAL_DETAIL_FIELDS:
+        frame[name] = _typed([None] * len(frame), FIELD_BY_NAME[name].kind)
+    if local_ids.empty:
+        return
+    with engine.connect() as connection:
+        rows = connection.execute(select(search_local).where(
+            search_local.c.search_id.between(int(local_ids.min()), int(local_ids.max())))).all()
+    if not rows:
+        return
+    detail = pd.DataFrame(rows, columns=["search_id", *LOCAL_DETAIL_FIELDS]).set_index("search_id")
+    positions = frame.reset_index(drop=True).reset_index().set_index("search_id").loc[
+        detail.index.intersection(frame["search_id"]), "index"].to_numpy()
+    detail = detail.loc[frame["search_id"].iloc[positions].to_numpy()]
+    for name in LOCAL_DETAIL_FIELDS:
+        kind = FIELD_BY_NAME[name].kind
+        values = _typed(detail[name].tolist(), kind)
+        column = frame[name].copy()
+        column.iloc[positions] = values.to_numpy()
+        frame[name] = column if kind is not FieldKind.DATETIME else column
+    if "authorised_at" in frame:
+        frame["authorised_at"] = pd.to_datetime(frame["authorised_at"], utc=True)
+
+
+def local_fields_by_batch(engine: Engine) -> dict[int, frozenset[str]]:
+    """The canonical fields each local batch's mapping carried (police.uk batches carry the public set)."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(import_batch.c.id, import_batch.c.format, import_batch.c.mapped_fields)).all()
+    return {row.id: frozenset(json.loads(row.mapped_fields or "[]")) for row in rows if row.format == "local"}
