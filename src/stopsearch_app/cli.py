@@ -137,6 +137,67 @@ def cmd_stats(args: argparse.Namespace) -> tuple[dict, int]:
     return result, EXIT_OK
 
 
+def _record_filter(args: argparse.Namespace):
+    from stopsearch_app.store.queries import RecordFilter
+
+    return RecordFilter(forces=(args.filter_force,) if getattr(args, "filter_force", None) else (),
+                        month_from=getattr(args, "month_from", None), month_to=getattr(args, "month_to", None),
+                        boroughs=(args.borough,) if getattr(args, "borough", None) else ())
+
+
+def cmd_check(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.domain.charter.ruleset import RuleSetError, find_ruleset
+    from stopsearch_app.settings import default_user_name
+    from stopsearch_app.store.checks import run_check
+
+    try:
+        ruleset = find_ruleset(args.ruleset)
+    except (RuleSetError, FileNotFoundError, KeyError) as error:
+        raise BadRequest(f"rule set: {error}") from error
+    engine = _engine(args)
+    record_filter = _record_filter(args)
+    summary = run_check(engine, ruleset, None if record_filter == type(record_filter)() else record_filter,
+                        run_by=default_user_name() or "cli")
+    result = summary.as_json(children_only=args.children_only)
+    if args.out:
+        written = _write_check_csv(args.out, summary, args.children_only)
+        result["out"] = str(args.out)
+        result["out_rows"] = written
+    lines = [f"rule set: {ruleset.label}", f"records checked: {summary.records_checked:,} "
+             f"({summary.children:,} children) in {summary.seconds:.1f} s",
+             f"rules the loaded data can assess: {', '.join(summary.assessable_rules) or 'none'}",
+             "", f"{'rule':<5} " + " ".join(f"{key:>14}" for key in next(iter(result['rules'].values()), {}))]
+    for rule_id, counts in result["rules"].items():
+        lines.append(f"{rule_id:<5} " + " ".join(f"{value:>14,}" for value in counts.values()))
+    if args.children_only:
+        lines.append("(counts are for children only)")
+    result["_text"] = "\n".join(lines)
+    return result, EXIT_OK
+
+
+def _write_check_csv(path: Path, summary, children_only: bool) -> int:
+    """record_id,rule_id,verdict,reason: one line per record and rule (cli.md)."""
+    result = summary.result
+    mask = (result.child_status == "child").to_numpy() if children_only else None
+    long = result.findings(mask, verdicts=None)
+    labels = _record_ids(summary)
+    long.insert(0, "record_id", long.pop("record").map(labels))
+    long["verdict"] = long["verdict"].astype(str)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    long[["record_id", "rule_id", "verdict", "reason"]].to_csv(path, index=False)
+    return len(long)
+
+
+def _record_ids(summary) -> dict[int, str]:
+    """search id -> the stable record id (a local extract's own source_ref)."""
+    from stopsearch_app.domain.identity import record_id
+
+    frame = summary.records
+    return {int(sid): record_id(str(force), str(month), int(fp), int(occ), ref if isinstance(ref, str) else None)
+            for sid, force, month, fp, occ, ref in zip(frame["search_id"], frame["force"], frame["month"],
+                                                     frame["fingerprint"], frame["occurrence"], frame["source_ref"])}
+
+
 def cmd_demo(args: argparse.Namespace) -> tuple[dict, int]:
     from stopsearch_app.demo import build_demo_database, demo_database_url
 
@@ -152,6 +213,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
     "import": cmd_import,
     "stats": cmd_stats,
     "demo": cmd_demo,
+    "check": cmd_check,
 }
 
 
@@ -171,10 +233,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_DATA
     text = result.pop("_text", None)
     error = result.pop("_error", None)
-    if args.json:
-        print(json.dumps(result, indent=None, default=str))
-    elif text is not None:
-        print(text)
+    try:
+        if args.json:
+            print(json.dumps(result, indent=None, default=str))
+        elif text is not None:
+            print(text)
+    except BrokenPipeError:  # `stopsearch ... | head`: the reader left; not an error of ours
+        sys.stderr.close()
+        return status
     if error:
         print(f"stopsearch {args.command}: {error}", file=sys.stderr)
     return status

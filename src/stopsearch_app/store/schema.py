@@ -10,7 +10,7 @@ Columns that hold such an id end in ``_id``.
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Index, Integer,
-                        MetaData, SmallInteger, String, Table, Text, UniqueConstraint)
+                        LargeBinary, MetaData, SmallInteger, String, Table, Text, UniqueConstraint)
 
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
 
@@ -112,3 +112,41 @@ quarantine = Table(
     Column("raw_text", Text, nullable=False),
     Column("reason", Text, nullable=False),
 )
+
+# --- charter checks (migration 0002) -------------------------------------------------------------
+# One row per record with the verdicts of every rule packed into one string (one character per rule
+# in the run's rule order) and the reasons as one small integer per rule into check_reason: a
+# million records x forty rules stay a million narrow rows (measured in bench/bench_checks.py).
+
+check_run = Table(
+    "check_run", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ruleset_id", String(100), nullable=False),
+    Column("ruleset_version", String(40), nullable=False),
+    Column("ruleset_hash", String(64), nullable=False),
+    Column("ruleset_json", Text, nullable=False),  # the rules as they were: ID, basis, citation, params
+    Column("rule_order", Text, nullable=False),  # comma-separated rule IDs: the packed string's order
+    Column("run_by", String(200), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("records_checked", Integer, nullable=False),
+    Column("assessable_rules", Text, nullable=False),  # JSON list
+)
+
+check_reason = Table(
+    "check_reason", metadata,
+    Column("run_id", Integer, ForeignKey("check_run.id", ondelete="CASCADE"), primary_key=True),
+    Column("rule_id", String(20), primary_key=True),
+    Column("code", Integer, primary_key=True),
+    Column("text", Text, nullable=False),
+)
+
+record_check = Table(
+    "record_check", metadata,
+    Column("search_id", Integer, ForeignKey("search.id", ondelete="CASCADE"), primary_key=True),
+    Column("run_id", Integer, ForeignKey("check_run.id"), nullable=False),
+    Column("verdicts", String(200), nullable=False),
+    Column("reason_codes", LargeBinary, nullable=False),  # uint16 little-endian, one per rule
+    Column("priority", SmallInteger, nullable=False),  # 0: nothing to review; higher first (store/checks.py)
+)
+Index("ix_record_check_priority", record_check.c.priority)

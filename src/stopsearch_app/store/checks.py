@@ -1,0 +1,207 @@
+"""Running the charter rules over stored records and keeping their verdicts (shared/spec/charter-rules.md).
+
+A run checks every stored record (or a filtered set) with one rule set and replaces their previous
+verdicts in one transaction; the run row keeps the rule set as it was (ID, version, hash and every
+rule's metadata), so a supervisor can see exactly what checked a record.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, func, select
+
+from stopsearch_app.domain.charter.engine import CheckResult, check, unpack_verdicts
+from stopsearch_app.domain.charter.ruleset import RuleSet, default_ruleset
+from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
+from stopsearch_app.io.errors import ImportCancelled
+from stopsearch_app.store.frames import load_records, local_fields_by_batch
+from stopsearch_app.store.queries import Labels, RecordFilter, where_clause
+from stopsearch_app.store.schema import check_reason, check_run, record_check, search
+
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+INSERT_ROWS = 50_000
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class CheckRunSummary:
+    run_id: int
+    ruleset: RuleSet
+    records_checked: int
+    children: int
+    seconds: float
+    assessable_rules: list[str]
+    result: CheckResult  # verdicts indexed by search id
+    records: pd.DataFrame  # the records checked (search_id, identity columns, ...)
+
+    def rules_json(self, children_only: bool = False) -> dict[str, dict[str, int]]:
+        mask = (self.result.child_status == "child").to_numpy() if children_only else None
+        return self.result.summary(mask)
+
+    def as_json(self, children_only: bool = False) -> dict:
+        return {"ruleset": self.ruleset.id, "ruleset_version": self.ruleset.version, "run_id": self.run_id,
+                "records_checked": self.records_checked, "children": self.children,
+                "children_only": children_only, "assessable_rules": self.assessable_rules,
+                "rules": self.rules_json(children_only)}
+
+
+def review_priority(result: CheckResult, ruleset: RuleSet) -> np.ndarray:
+    """0 when nothing needs a person; otherwise higher first. Strip-search (S) and legal-basis (L)
+    fails lead, then other fails, then reviews, each ordered by the rule's severity."""
+    priority = np.zeros(len(result), dtype=np.int16)
+    for rule_id in result.rule_ids:
+        rule = ruleset.rule(rule_id)
+        codes = result.verdicts[rule_id].to_numpy()
+        severity = SEVERITY_RANK.get(rule.severity, 1)
+        fail_score = severity + (30 if rule_id[0] in "SL" else 20)
+        review_score = severity + 10
+        score = np.where(codes == int(Verdict.FAIL), fail_score, np.where(codes == int(Verdict.REVIEW), review_score, 0))
+        np.maximum(priority, score, out=priority)
+    return priority
+
+
+def run_check(engine: Engine, ruleset: RuleSet | None = None, record_filter: RecordFilter | None = None, *,
+              run_by: str, progress: Progress | None = None,
+              is_cancelled: Callable[[], bool] | None = None) -> CheckRunSummary:
+    """Check the records and store the verdicts (one transaction); returns the run and its result."""
+    ruleset = ruleset or default_ruleset()
+    started = datetime.now(UTC)
+    if progress:
+        progress(0, 3, "loading records")
+    labels = Labels(engine)
+    records = load_records(engine, record_filter, labels).set_index("search_id", drop=False)
+    if progress:
+        progress(1, 3, f"checking {len(records):,} records against {len(ruleset.enabled_rules)} rules")
+    result = check(records, ruleset, local_fields_by_batch(engine))
+    if is_cancelled and is_cancelled():
+        raise ImportCancelled("check")
+    if progress:
+        progress(2, 3, f"storing {len(records):,} verdicts")
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    assessable = result.assessable_rules()
+    with engine.begin() as connection:
+        run_id = connection.execute(check_run.insert().values(
+            ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_hash=ruleset.content_hash,
+            ruleset_json=json.dumps(ruleset.as_data(), default=str), rule_order=",".join(result.pack_order),
+            run_by=run_by, started_at=started, seconds=seconds, records_checked=len(records),
+            assessable_rules=json.dumps(assessable))).inserted_primary_key[0]
+        _store_verdicts(connection, run_id, result, ruleset, record_filter is None, is_cancelled)
+    if progress:
+        progress(3, 3, "done")
+    children = int((result.child_status == "child").sum())
+    return CheckRunSummary(run_id, ruleset, len(records), children, seconds, assessable, result, records)
+
+
+def _store_verdicts(connection: Connection, run_id: int, result: CheckResult, ruleset: RuleSet, everything: bool,
+                    is_cancelled: Callable[[], bool] | None) -> None:
+    reason_rows = []
+    code_columns = []
+    for rule_id in result.pack_order:
+        if rule_id in result.reasons:
+            reasons = result.reasons[rule_id]
+            reason_rows.extend({"run_id": run_id, "rule_id": rule_id, "code": code, "text": str(text)}
+                               for code, text in enumerate(reasons.categories))
+            code_columns.append(np.asarray(reasons.codes, dtype=np.int32).clip(min=0).astype("<u2"))
+        else:  # a disabled rule: no reason
+            code_columns.append(np.zeros(len(result), dtype="<u2"))
+    if reason_rows:
+        connection.execute(check_reason.insert(), reason_rows)
+    codes = np.ascontiguousarray(np.column_stack(code_columns)) if code_columns else np.zeros((len(result), 0), "<u2")
+    width = codes.shape[1] * 2
+    buffer = codes.tobytes()
+    packed = result.packed().tolist()
+    search_ids = result.verdicts.index.to_numpy(dtype=np.int64).tolist()
+    priority = review_priority(result, ruleset).tolist()
+    if everything:
+        connection.execute(delete(record_check))
+    else:
+        for start in range(0, len(search_ids), 500):
+            connection.execute(delete(record_check).where(record_check.c.search_id.in_(search_ids[start:start + 500])))
+    placeholder = "?" if connection.dialect.paramstyle in ("qmark", "numeric") else "%s"
+    sql = (f"INSERT INTO record_check (search_id, run_id, verdicts, reason_codes, priority) "
+           f"VALUES ({', '.join([placeholder] * 5)})")
+    cursor = connection.connection.cursor()
+    try:
+        for start in range(0, len(search_ids), INSERT_ROWS):
+            if is_cancelled and is_cancelled():
+                raise ImportCancelled("check")
+            stop = min(start + INSERT_ROWS, len(search_ids))
+            rows = [(search_ids[i], run_id, packed[i], buffer[i * width:(i + 1) * width], priority[i])
+                    for i in range(start, stop)]
+            cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+# --- reading verdicts back -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuleVerdict:
+    rule_id: str
+    title: str
+    category: str
+    basis: str
+    citation: str
+    severity: str
+    verdict: Verdict | None  # None: the rule was not run (disabled)
+    reason: str
+
+
+def latest_run(engine: Engine) -> dict | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(check_run).order_by(check_run.c.id.desc()).limit(1)).mappings().first()
+    return dict(row) if row else None
+
+
+def record_verdicts(engine: Engine, search_id: int) -> list[RuleVerdict]:
+    """Every rule's verdict and reason for one record, with the rule's metadata as it was when checked."""
+    with engine.connect() as connection:
+        row = connection.execute(select(record_check).where(record_check.c.search_id == search_id)).mappings().first()
+        if row is None:
+            return []
+        run = connection.execute(select(check_run).where(check_run.c.id == row["run_id"])).mappings().one()
+        reasons = {(r.rule_id, r.code): r.text for r in connection.execute(
+            select(check_reason).where(check_reason.c.run_id == row["run_id"]))}
+    order = run["rule_order"].split(",")
+    rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])}
+    codes = np.frombuffer(row["reason_codes"], dtype="<u2")
+    out = []
+    for position, rule_id in enumerate(order):
+        char = row["verdicts"][position]
+        verdict = None if char == "-" else next((v for v in Verdict if v.char == char), None)
+        meta = rules.get(rule_id, {})
+        basis = "law" if meta.get("promote_to_law") else meta.get("basis", "")
+        out.append(RuleVerdict(rule_id, meta.get("title", ""), meta.get("category", ""), basis, meta.get("citation", ""),
+                               meta.get("severity", ""), verdict,
+                               reasons.get((rule_id, int(codes[position])), "") if verdict else "rule disabled"))
+    return out
+
+
+def verdict_counts(engine: Engine, record_filter: RecordFilter | None = None,
+                   labels: Labels | None = None) -> pd.DataFrame:
+    """Per rule (rows, in rule order) the count of each verdict (columns) over the filtered records."""
+    labels = labels or Labels(engine)
+    run = latest_run(engine)
+    if run is None:
+        return pd.DataFrame(columns=list(VERDICT_KEYS))
+    order = run["rule_order"].split(",")
+    query = (select(record_check.c.verdicts).join(search, search.c.id == record_check.c.search_id)
+             .where(*where_clause(record_filter or RecordFilter(), labels),
+                    func.length(record_check.c.verdicts) == len(order)))
+    with engine.connect() as connection:
+        strings = connection.execute(query).scalars().all()
+    matrix = unpack_verdicts(strings, order).to_numpy() if strings else np.zeros((0, len(order)), dtype=np.int8)
+    counts = {key: [(matrix[:, i] == int(Verdict.from_key(key))).sum() for i in range(len(order))]
+              for key in VERDICT_KEYS}
+    return pd.DataFrame(counts, index=order).astype(int)
+
+
+def checked_count(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(select(func.count()).select_from(record_check)).scalar_one())
