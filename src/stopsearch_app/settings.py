@@ -40,7 +40,7 @@ class Settings:
 
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
-        path = path or cls.path()
+        path = Path(path) if path else cls.path()
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -50,7 +50,7 @@ class Settings:
         return cls(**{key: value for key, value in data.items() if key in known})
 
     def save(self, path: Path | None = None) -> None:
-        path = path or self.path()
+        path = Path(path) if path else self.path()
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(asdict(self), indent=2), encoding="utf-8")

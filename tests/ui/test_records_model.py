@@ -9,6 +9,10 @@ from stopsearch_app.store.queries import RecordFilter, matching_ids
 from stopsearch_app.ui.records_model import RecordIdRole, RecordsTableModel
 
 
+def column(model: RecordsTableModel, heading: str) -> int:
+    return next(i for i in range(model.columnCount()) if model.headerData(i, Qt.Orientation.Horizontal) == heading)
+
+
 def test_model_passes_qt_model_tester(qtmodeltester, loaded_context):
     model = RecordsTableModel(loaded_context)
     model.set_ids(matching_ids(loaded_context.engine, RecordFilter(), loaded_context.labels))
@@ -25,8 +29,9 @@ def test_rows_are_fetched_a_page_at_a_time(loaded_context, monkeypatch):
     model = RecordsTableModel(loaded_context)
     model.set_ids(matching_ids(loaded_context.engine, RecordFilter(), loaded_context.labels))
     last = model.rowCount() - 1
-    assert model.data(model.index(last, 1)) == "metropolitan"
-    assert model.data(model.index(0, 0)) == "2022-09-01 00:00"  # 23:00 UTC on 31 August is midnight in London
+    assert model.data(model.index(last, column(model, "Force"))) == "metropolitan"
+    # 23:00 UTC on 31 August is midnight in London
+    assert model.data(model.index(0, column(model, "Date (London)"))) == "2022-09-01 00:00"
     model.data(model.index(1, 0))
     assert fetched == [last % RecordsTableModel.PAGE_ROWS + 1, RecordsTableModel.PAGE_ROWS]
 
@@ -35,14 +40,14 @@ def test_data_ignores_roles_it_does_not_serve(loaded_context):
     model = RecordsTableModel(loaded_context)
     model.set_ids(matching_ids(loaded_context.engine, RecordFilter(), loaded_context.labels))
     assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
+    assert model.data(model.index(0, column(model, "Charter findings"))) == "not checked"
     assert model.data(model.index(0, 0), RecordIdRole) == int(model.ids()[0])
 
 
 def test_blank_values_say_not_recorded(loaded_context):
     model = RecordsTableModel(loaded_context)
     model.set_ids(matching_ids(loaded_context.engine, RecordFilter(), loaded_context.labels))
-    column = next(i for i in range(model.columnCount()) if model.headerData(i, Qt.Orientation.Horizontal) == "Outcome linked")
-    assert model.data(model.index(0, column)) == "not recorded"
+    assert model.data(model.index(0, column(model, "Outcome linked"))) == "not recorded"
 
 
 def test_children_filter_and_sort_run_in_the_database(loaded_context):
@@ -54,5 +59,6 @@ def test_children_filter_and_sort_run_in_the_database(loaded_context):
     by_age = matching_ids(loaded_context.engine, RecordFilter(children_only=True), labels, "age_range", True)
     model = RecordsTableModel(loaded_context)
     model.set_ids(by_age)
-    assert model.data(model.index(0, 3)) == "under 10" and model.data(model.index(2, 3)) == "10-17"
+    age = column(model, "Age range")
+    assert model.data(model.index(0, age)) == "under 10" and model.data(model.index(2, age)) == "10-17"
     assert set(by_age.tolist()) == set(children.tolist()) and not np.array_equal(by_age, children)

@@ -205,3 +205,33 @@ def verdict_counts(engine: Engine, record_filter: RecordFilter | None = None,
 def checked_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return int(connection.execute(select(func.count()).select_from(record_check)).scalar_one())
+
+
+def with_verdict(engine: Engine, record_filter: RecordFilter, rule_id: str, verdict_key: str) -> RecordFilter:
+    """The filter narrowed to records whose latest check gave ``verdict_key`` for ``rule_id``.
+    Positions are resolved per run here, in Python, so the SQL stays portable (substr only)."""
+    char = Verdict.from_key(verdict_key).char
+    with engine.connect() as connection:
+        runs = connection.execute(select(check_run.c.id, check_run.c.rule_order).where(
+            check_run.c.id.in_(select(record_check.c.run_id).distinct()))).all()
+    positions = tuple((run_id, order.split(",").index(rule_id) + 1, char)
+                      for run_id, order in runs if rule_id in order.split(","))
+    return record_filter.with_(verdict_rule=rule_id, verdict_key=verdict_key, verdict_positions=positions)
+
+
+def rule_orders(engine: Engine) -> dict[int, list[str]]:
+    with engine.connect() as connection:
+        return {run_id: order.split(",") for run_id, order in
+                connection.execute(select(check_run.c.id, check_run.c.rule_order)).all()}
+
+
+def findings_text(rule_order: list[str], packed: str) -> str:
+    """'✗ S1 S5 · ? S4 K3': the rules a record fails, then those that need review."""
+    fails = [rule for rule, char in zip(rule_order, packed) if char == Verdict.FAIL.char]
+    reviews = [rule for rule, char in zip(rule_order, packed) if char == Verdict.REVIEW.char]
+    parts = []
+    if fails:
+        parts.append(f"{Verdict.FAIL.glyph} " + " ".join(fails))
+    if reviews:
+        parts.append(f"{Verdict.REVIEW.glyph} " + " ".join(reviews))
+    return " · ".join(parts) or f"{Verdict.PASS.glyph} none"

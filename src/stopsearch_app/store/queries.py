@@ -13,12 +13,12 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from stopsearch_app.domain import identity
-from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, import_batch, quarantine, search,
-                                         search_local, vocabulary)
+from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, import_batch, quarantine,
+                                         record_check, search, search_local, vocabulary)
 
 CODED_FIELD_OF_COLUMN = {column: name for name, column in CODED_COLUMNS.items()}
 
@@ -36,6 +36,10 @@ class RecordFilter:
     children_only: bool = False
     boroughs: tuple[str, ...] = ()
     record_ids: tuple[int, ...] = ()
+    verdict_rule: str = ""  # only records whose latest check gave verdict_key for this rule
+    verdict_key: str = ""
+    verdict_positions: tuple[tuple[int, int, str], ...] = ()  # (run id, 1-based position, char): see checks.py
+    needs_review: bool = False  # only records with a fail or review verdict
 
     def with_(self, **changes) -> RecordFilter:
         return replace(self, **changes)
@@ -90,7 +94,18 @@ def where_clause(record_filter: RecordFilter, labels: Labels) -> list[ColumnElem
         conditions.append(search.c.borough_id.in_(labels.ids("borough", record_filter.boroughs)))
     if record_filter.record_ids:
         conditions.append(search.c.id.in_(record_filter.record_ids))
+    if record_filter.verdict_rule:
+        conditions.append(search.c.id.in_(_verdict_subquery(record_filter)))
+    if record_filter.needs_review:
+        conditions.append(search.c.id.in_(select(record_check.c.search_id).where(record_check.c.priority > 0)))
     return conditions
+
+
+def _verdict_subquery(record_filter: RecordFilter):
+    """Records whose latest check gave the wanted verdict at the rule's position in their run."""
+    branches = [and_(record_check.c.run_id == run_id, func.substr(record_check.c.verdicts, position, 1) == char)
+                for run_id, position, char in record_filter.verdict_positions]
+    return select(record_check.c.search_id).where(or_(*branches) if branches else false())
 
 
 # Columns of the record table: key, heading, and the search column it shows.
@@ -102,6 +117,7 @@ class TableColumn:
 
 
 TABLE_COLUMNS = (
+    TableColumn("findings", "Charter findings", "verdicts"),  # from record_check: fail and review rules
     TableColumn("occurred_at", "Date (London)", "occurred_at"),
     TableColumn("force", "Force", "force_id"),
     TableColumn("child_status", "Child?", "child_status_id"),
@@ -123,7 +139,12 @@ def matching_ids(engine: Engine, record_filter: RecordFilter, labels: Labels, so
                  descending: bool = False) -> np.ndarray:
     """The ids of every matching record, in display order (one query; ~1 s for a million rows)."""
     query = select(search.c.id).where(*where_clause(record_filter, labels))
-    if sort_key:
+    if sort_key == "findings":  # most urgent first (review priority), then newest
+        query = (query.outerjoin(record_check, record_check.c.search_id == search.c.id)
+                 .order_by(func.coalesce(record_check.c.priority, 0).asc() if descending
+                           else func.coalesce(record_check.c.priority, 0).desc(),
+                           search.c.occurred_at.desc(), search.c.id))
+    elif sort_key:
         column_name = next(column.column for column in TABLE_COLUMNS if column.key == sort_key)
         column = search.c[column_name]
         if column_name in CODED_FIELD_OF_COLUMN:
@@ -146,11 +167,21 @@ def count_matching(engine: Engine, record_filter: RecordFilter, labels: Labels) 
 
 
 def fetch_rows(engine: Engine, ids: np.ndarray) -> dict[int, tuple]:
-    """Row tuples in TABLE_COLUMNS order, keyed by id (labels are resolved by the caller's cache)."""
-    columns = [search.c[column.column] for column in TABLE_COLUMNS]
+    """Row tuples in TABLE_COLUMNS order, keyed by id (labels are resolved by the caller's cache);
+    the findings column carries (run id, packed verdicts) or None when the record is not checked."""
+    columns = [search.c[column.column] if column.column in search.c else None for column in TABLE_COLUMNS]
+    query = (select(search.c.id, record_check.c.run_id, record_check.c.verdicts,
+                    *(column for column in columns if column is not None))
+             .outerjoin(record_check, record_check.c.search_id == search.c.id)
+             .where(search.c.id.in_([int(i) for i in ids])))
     with engine.connect() as connection:
-        rows = connection.execute(select(search.c.id, *columns).where(search.c.id.in_([int(i) for i in ids])))
-        return {row[0]: tuple(row[1:]) for row in rows}
+        rows = connection.execute(query).all()
+    out = {}
+    for row in rows:
+        values = iter(row[3:])
+        checked = (row[1], row[2]) if row[2] is not None else None
+        out[row[0]] = tuple(checked if column is None else next(values) for column in columns)
+    return out
 
 
 def format_timestamp(millis: int | None) -> str:

@@ -25,10 +25,18 @@ class AppContext:
     notifier: Notifier = field(default_factory=Notifier)
     thread_pool: QThreadPool = field(default_factory=QThreadPool.globalInstance)
     settings_path: object = None  # None: the user's config folder
+    rule_orders: dict[int, list[str]] = field(default_factory=dict)  # check run id -> rule IDs of its packed string
 
     @classmethod
     def open(cls, engine: Engine, settings: Settings, settings_path=None) -> AppContext:
-        return cls(engine=engine, settings=settings, labels=Labels(engine), settings_path=settings_path)
+        context = cls(engine=engine, settings=settings, labels=Labels(engine), settings_path=settings_path)
+        context.refresh_rule_orders()
+        return context
+
+    def refresh_rule_orders(self) -> None:
+        from stopsearch_app.store.checks import rule_orders
+
+        self.rule_orders = rule_orders(self.engine)
 
     @property
     def user_name(self) -> str:
@@ -39,4 +47,5 @@ class AppContext:
 
     def data_changed(self) -> None:
         self.labels.refresh()
+        self.refresh_rule_orders()
         self.notifier.records_changed.emit()

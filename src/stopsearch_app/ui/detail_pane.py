@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTableView, QVBoxLayout, QWid
 
 from stopsearch_app.domain.records import FIELDS
 from stopsearch_app.i18n import _
+from stopsearch_app.domain.charter.verdicts import Verdict
+from stopsearch_app.store.checks import record_verdicts
 from stopsearch_app.store.queries import record_detail
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.simple_models import ListTableModel
@@ -50,7 +52,27 @@ class DetailPane(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setWordWrap(True)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 3)
+        self.verdict_title = QLabel(_("Charter checks"), self)
+        layout.addWidget(self.verdict_title)
+        self.verdict_model = ListTableModel(
+            [(_("Rule"), lambda v: v.rule_id),
+             (_("Verdict"), lambda v: f"{v.verdict.glyph} {v.verdict.label}" if v.verdict else _("not run")),
+             (_("Reason"), lambda v: v.reason),
+             (_("Basis"), lambda v: v.basis),
+             (_("Source"), lambda v: v.citation)], [], self,
+            foreground=lambda v, c: QBrush(QColor(v.verdict.text_colour)) if v.verdict and c == 1 else None,
+            tooltip=lambda v, c: f"{v.rule_id} {v.title}\n{v.reason}\n{v.basis}: {v.citation}",
+            background=lambda v, c: QBrush(QColor(v.verdict.colour)) if v.verdict and c == 1 else None)
+        self.verdict_table = QTableView(self)
+        self.verdict_table.setObjectName("verdict_table")
+        self.verdict_table.setModel(self.verdict_model)
+        self.verdict_table.verticalHeader().hide()
+        self.verdict_table.setColumnWidth(0, 40)
+        self.verdict_table.setColumnWidth(1, 120)
+        self.verdict_table.setColumnWidth(2, 330)
+        self.verdict_table.horizontalHeader().setStretchLastSection(True)
+        layout.addWidget(self.verdict_table, 4)
         self.record_id: int | None = None
 
     def show_record(self, record_id: int | None) -> None:
@@ -58,6 +80,7 @@ class DetailPane(QWidget):
         if record_id is None:
             self.title.setText(_("Select a record to see every field."))
             self.model.set_rows([])
+            self.verdict_model.set_rows([])
             return
         detail = record_detail(self._context.engine, record_id, self._context.labels)
         carried = set(detail.get("mapped_fields") or ())
@@ -78,4 +101,12 @@ class DetailPane(QWidget):
         rows.append((DERIVED_LABELS["source_format"], _display(detail.get("source_format"))))
         self.model.set_rows(rows)
         self.table.resizeRowsToContents()  # a few dozen rows: cheap here, unlike the record table
+        verdicts = record_verdicts(self._context.engine, record_id)
+        # findings first (fail, review), then the rest in rule order
+        order = {Verdict.FAIL: 0, Verdict.REVIEW: 1, Verdict.NOT_RECORDED: 2}
+        verdicts.sort(key=lambda v: order.get(v.verdict, 3))
+        self.verdict_model.set_rows(verdicts)
+        failing = sum(1 for v in verdicts if v.verdict in (Verdict.FAIL, Verdict.REVIEW))
+        self.verdict_title.setText(_("Charter checks: not checked yet") if not verdicts else
+                                   _("Charter checks") + f": {failing} " + _("to review or failed"))
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QByteArray, QItemSelection, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHeaderView, QInputDialog, QLabel,
-                               QMainWindow, QMessageBox, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
+                               QLabel, QMainWindow, QMessageBox, QPushButton, QTableView, QTabWidget, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from stopsearch_app.i18n import _
 from stopsearch_app.store.queries import RecordFilter, coverage, matching_ids, missing_months, stats
+from stopsearch_app.ui.compliance_view import ComplianceView
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.detail_pane import DetailPane
 from stopsearch_app.ui.filter_bar import FilterBar
@@ -34,20 +36,33 @@ class Actions:
 class RecordsPage(QWidget):
     """Filter bar over the record table, with a count line; ids load off the UI thread."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None, *, needs_review: bool = False) -> None:
         super().__init__(parent)
         self._context = context
-        self._filter = RecordFilter()
-        self._sort: tuple[str | None, bool] = (None, False)
+        self._needs_review = needs_review
+        self._filter = RecordFilter(needs_review=needs_review, children_only=needs_review)
+        self._verdict_filter: RecordFilter | None = None  # set from the compliance overview
+        self._sort: tuple[str | None, bool] = ("findings", False) if needs_review else (None, False)
         self._loader: BackgroundTask | None = None
         self._pending = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.filter_bar = FilterBar(context, self)
+        if needs_review:
+            self.filter_bar.children_only.setChecked(True)
+            self.filter_bar.children_only.setEnabled(False)
         layout.addWidget(self.filter_bar)
+        count_row = QHBoxLayout()
         self.count_label = QLabel(self)
         self.count_label.setObjectName("record_count")
-        layout.addWidget(self.count_label)
+        count_row.addWidget(self.count_label, 1)
+        self.verdict_chip = QPushButton(self)
+        self.verdict_chip.setObjectName("verdict_chip")
+        self.verdict_chip.setToolTip(_("Click to show every record again"))
+        self.verdict_chip.hide()
+        self.verdict_chip.clicked.connect(lambda: self.show_verdict(None))
+        count_row.addWidget(self.verdict_chip)
+        layout.addLayout(count_row)
         self.model = RecordsTableModel(context, self)
         self.table = QTableView(self)
         self.table.setObjectName("records_table")
@@ -62,16 +77,42 @@ class RecordsPage(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setDefaultSectionSize(120)
-        self.table.setColumnWidth(0, 130)
-        self.table.setColumnWidth(9, 200)
+        self.table.setColumnWidth(0, 170)
+        self.table.setColumnWidth(1, 130)
+        self.table.setColumnWidth(10, 200)
         layout.addWidget(self.table)
         self.filter_bar.filter_changed.connect(self.set_filter)
         self.model.sort_requested.connect(self._on_sort)
         context.notifier.records_changed.connect(self.reload)
 
     def set_filter(self, record_filter: RecordFilter) -> None:
-        self._filter = record_filter
+        self._filter = record_filter.with_(needs_review=self._needs_review,
+                                           children_only=record_filter.children_only or self._needs_review)
         self.reload()
+
+    def show_verdict(self, verdict_filter: RecordFilter | None) -> None:
+        """Narrow the list to one rule's verdict (from the compliance overview), or clear that."""
+        self._verdict_filter = verdict_filter
+        if verdict_filter is None:
+            self.verdict_chip.hide()
+        else:
+            from stopsearch_app.domain.charter.verdicts import Verdict
+
+            verdict = Verdict.from_key(verdict_filter.verdict_key)
+            self.verdict_chip.setText(f"{verdict_filter.verdict_rule} = {verdict.glyph} {verdict.label}"
+                                      + (" · " + _("children") if verdict_filter.children_only else "") + "  ✕")
+            self.verdict_chip.show()
+            if verdict_filter.children_only:
+                self.filter_bar.children_only.setChecked(True)
+        self.reload()
+
+    def effective_filter(self) -> RecordFilter:
+        record_filter = self._filter
+        if self._verdict_filter is not None:
+            record_filter = record_filter.with_(verdict_rule=self._verdict_filter.verdict_rule,
+                                                verdict_key=self._verdict_filter.verdict_key,
+                                                verdict_positions=self._verdict_filter.verdict_positions)
+        return record_filter
 
     def _on_sort(self, key: str, descending: bool) -> None:
         self._sort = (key, descending)
@@ -83,7 +124,7 @@ class RecordsPage(QWidget):
             self._pending = True
             return
         engine, labels, record_filter, (sort_key, descending) = (self._context.engine, self._context.labels,
-                                                                  self._filter, self._sort)
+                                                                  self.effective_filter(), self._sort)
         self.count_label.setText(_("Loading…"))
         task = BackgroundTask(lambda progress, cancelled: matching_ids(engine, record_filter, labels, sort_key,
                                                                        descending), self)
@@ -111,6 +152,10 @@ class RecordsPage(QWidget):
     def is_loading(self) -> bool:
         return self._loader is not None
 
+    def wait_idle(self) -> None:
+        if self._loader is not None:
+            self._loader.wait(30_000)
+
 
 class MainWindow(QMainWindow):
     def __init__(self, context: AppContext) -> None:
@@ -122,8 +167,14 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget(self)
         self.tabs.setObjectName("main_tabs")
         self.records_page = RecordsPage(context, self)
+        self.compliance_view = ComplianceView(context, self)
+        self.review_page = RecordsPage(context, self, needs_review=True)
+        self.review_page.setObjectName("review_page")
         self.tabs.addTab(self.records_page, _("Records"))
+        self.tabs.addTab(self.compliance_view, _("Charter compliance"))
+        self.tabs.addTab(self.review_page, _("Needs review (children)"))
         self.setCentralWidget(self.tabs)
+        self.compliance_view.show_records.connect(self._show_verdict_records)
 
         self.detail = DetailPane(context, self)
         dock = QDockWidget(_("Record detail"), self)
@@ -131,12 +182,15 @@ class MainWindow(QMainWindow):
         dock.setWidget(self.detail)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self.resizeDocks([dock], [430], Qt.Orientation.Horizontal)
+        self.resizeDocks([dock], [560], Qt.Orientation.Horizontal)
 
         self.importer = ImportController(context, self)
         self.actions: dict[str, QAction] = {}
         self._build_actions()
-        self.records_page.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.records_page.table.selectionModel().selectionChanged.connect(
+            lambda selected, _old: self._on_selection(self.records_page, selected))
+        self.review_page.table.selectionModel().selectionChanged.connect(
+            lambda selected, _old: self._on_selection(self.review_page, selected))
         context.notifier.status_message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         context.notifier.records_changed.connect(self._on_records_changed)
         self.coverage_label = QLabel(self)
@@ -145,6 +199,7 @@ class MainWindow(QMainWindow):
         if context.settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(context.settings.window_geometry.encode()))
         self.records_page.reload()
+        self.review_page.reload()
 
     def _build_actions(self) -> None:
         toolbar = QToolBar(_("Main"), self)
@@ -234,12 +289,17 @@ class MainWindow(QMainWindow):
         QuarantineDialog(self._context, None, self).open()
 
     # --- selection and status ---
-    def _on_selection(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+    def _on_selection(self, page: RecordsPage, selected: QItemSelection) -> None:
         indexes = selected.indexes()
-        self.detail.show_record(self.records_page.model.record_id(indexes[0].row()) if indexes else None)
+        self.detail.show_record(page.model.record_id(indexes[0].row()) if indexes else None)
+
+    def _show_verdict_records(self, verdict_filter: RecordFilter) -> None:
+        self.tabs.setCurrentWidget(self.records_page)
+        self.records_page.show_verdict(verdict_filter)
 
     def _on_records_changed(self) -> None:
         self.records_page.filter_bar.reload_choices()
+        self.review_page.filter_bar.reload_choices()
         self._update_coverage()
 
     def _update_coverage(self) -> None:
@@ -262,8 +322,8 @@ class MainWindow(QMainWindow):
             self.importer.cancel()
             if self.importer.task is not None:
                 self.importer.task.wait(30_000)
-        if self.records_page.is_loading() and self.records_page._loader is not None:
-            self.records_page._loader.wait(30_000)
+        for page in (self.records_page, self.review_page):
+            page.wait_idle()
         self._context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         try:
             self._context.save_settings()

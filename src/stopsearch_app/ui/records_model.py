@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from stopsearch_app.i18n import _
+from stopsearch_app.store.checks import findings_text
 from stopsearch_app.store.queries import CODED_FIELD_OF_COLUMN, TABLE_COLUMNS, fetch_rows, format_timestamp
 from stopsearch_app.ui.context import AppContext
 
@@ -83,6 +84,8 @@ class RecordsTableModel(QAbstractTableModel):
         value = values[column]
         if role == Qt.ItemDataRole.ForegroundRole:
             return _GREY if value is None else None
+        if role == Qt.ItemDataRole.ToolTipRole and TABLE_COLUMNS[column].column == "verdicts":
+            return _("✗ fail, ? needs review; sort this column to put the most urgent first")
         text = self._format(TABLE_COLUMNS[column].column, value)
         if role == Qt.ItemDataRole.ToolTipRole:
             return NOT_RECORDED if value is None else text
@@ -107,6 +110,12 @@ class RecordsTableModel(QAbstractTableModel):
         return rows.get(int(self._ids[row]))
 
     def _format(self, column: str, value: object) -> str:
+        if column == "verdicts":
+            if value is None:
+                return _("not checked")
+            run_id, packed = value
+            order = self._context.rule_orders.get(run_id)
+            return findings_text(order, packed) if order else _("not checked")
         if value is None:
             return NOT_RECORDED
         if column == "occurred_at":

@@ -12,12 +12,14 @@ class ListTableModel(QAbstractTableModel):
 
     def __init__(self, columns: Sequence[tuple[str, Callable[[object], object]]], rows: Sequence[object] = (),
                  parent=None, foreground: Callable[[object, int], object] | None = None,
-                 tooltip: Callable[[object, int], object] | None = None) -> None:
+                 tooltip: Callable[[object, int], object] | None = None,
+                 background: Callable[[object, int], object] | None = None) -> None:
         super().__init__(parent)
         self._columns = list(columns)
         self._rows = list(rows)
         self._foreground = foreground
         self._tooltip = tooltip
+        self._background = background
 
     def set_rows(self, rows: Sequence[object]) -> None:
         self.beginResetModel()
@@ -54,4 +56,6 @@ class ListTableModel(QAbstractTableModel):
             return self._foreground(row, index.column())
         if role == Qt.ItemDataRole.ToolTipRole and self._tooltip:
             return self._tooltip(row, index.column())
+        if role == Qt.ItemDataRole.BackgroundRole and self._background:
+            return self._background(row, index.column())
         return None

@@ -1,0 +1,227 @@
+"""The compliance overview: per charter rule, how many searches got each verdict (children only by
+default), with the rule's basis and citation, and which rules the loaded data can assess at all.
+Clicking a count shows those records."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
+                               QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
+from stopsearch_app.i18n import _
+from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
+from stopsearch_app.store.queries import RecordFilter
+from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.tasks import BackgroundTask
+
+VerdictKeyRole = Qt.ItemDataRole.UserRole + 2
+RuleIdRole = Qt.ItemDataRole.UserRole + 3
+BASIS_NOTE = {"law": _("law"), "policy": _("policy (not a legal breach)"), "guidance": _("guidance (not a legal breach)")}
+
+
+class ComplianceModel(QAbstractTableModel):
+    """Rows: rules. Columns: ID, title, basis, citation, then one per verdict (count and share)."""
+
+    FIXED = (_("Rule"), _("What it checks"), _("Basis"), _("Source"))
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._counts = pd.DataFrame(columns=list(VERDICT_KEYS))
+        self._rules: dict[str, dict] = {}
+        self._assessable: set[str] = set()
+
+    def set_data(self, counts: pd.DataFrame, rules: dict[str, dict], assessable: set[str]) -> None:
+        self.beginResetModel()
+        self._counts, self._rules, self._assessable = counts, rules, assessable
+        self.endResetModel()
+
+    def counts(self) -> pd.DataFrame:
+        return self._counts
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._counts)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.FIXED) + len(VERDICT_KEYS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if section < len(self.FIXED):
+            return self.FIXED[section]
+        verdict = Verdict.from_key(VERDICT_KEYS[section - len(self.FIXED)])
+        return f"{verdict.glyph} {verdict.label}"
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                                               Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
+                                               Qt.ItemDataRole.TextAlignmentRole, VerdictKeyRole, RuleIdRole):
+            return None
+        rule_id = str(self._counts.index[index.row()])
+        rule = self._rules.get(rule_id, {})
+        column = index.column()
+        if role == RuleIdRole:
+            return rule_id
+        if column < len(self.FIXED):
+            if role == Qt.ItemDataRole.ForegroundRole and rule_id not in self._assessable:
+                return QBrush(QColor("#6b6b6b"))
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return rule.get("description") or rule.get("title")
+            if role != Qt.ItemDataRole.DisplayRole:
+                return None
+            basis = "law" if rule.get("promote_to_law") else rule.get("basis", "")
+            return (rule_id, rule.get("title", ""), BASIS_NOTE.get(basis, basis), rule.get("citation", ""))[column]
+        key = VERDICT_KEYS[column - len(self.FIXED)]
+        verdict = Verdict.from_key(key)
+        count = int(self._counts.at[rule_id, key])
+        total = int(self._counts.loc[rule_id].sum())
+        if role == VerdictKeyRole:
+            return key
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return QBrush(QColor(verdict.colour)) if count else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QBrush(QColor(verdict.text_colour)) if count else QBrush(QColor("#9a9a9a"))
+        share = f"{100 * count / total:.0f}%" if total else "–"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{rule_id} {verdict.label}: {count:,} of {total:,} ({share}). " + _("Click to list them.")
+        return f"{verdict.glyph} {count:,}  ({share})" if count else "0"
+
+
+class ComplianceView(QWidget):
+    show_records = Signal(object)  # RecordFilter narrowed to a rule's verdict
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("compliance_view")
+        self._context = context
+        self._task: BackgroundTask | None = None
+        self._check_task: BackgroundTask | None = None
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        self.children_only = QCheckBox(_("Children only"), self)
+        self.children_only.setObjectName("compliance_children_only")
+        self.children_only.setChecked(True)
+        top.addWidget(self.children_only)
+        self.run_label = QLabel(self)
+        self.run_label.setObjectName("run_label")
+        top.addWidget(self.run_label, 1)
+        self.recheck_button = QPushButton(_("Re-check every record"), self)
+        self.recheck_button.setObjectName("recheck")
+        top.addWidget(self.recheck_button)
+        layout.addLayout(top)
+        self.coverage_label = QLabel(self)
+        self.coverage_label.setObjectName("coverage_label")
+        self.coverage_label.setWordWrap(True)
+        self.coverage_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(self.coverage_label)
+        self.model = ComplianceModel(self)
+        self.table = QTableView(self)
+        self.table.setObjectName("compliance_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.setColumnWidth(0, 50)
+        self.table.setColumnWidth(1, 330)
+        self.table.setColumnWidth(2, 170)
+        self.table.setColumnWidth(3, 190)
+        for column in range(4, 10):
+            self.table.setColumnWidth(column, 118)
+        layout.addWidget(self.table)
+        legend = QLabel(" · ".join(f"{v.glyph} {v.label}" for v in Verdict) + "  —  "
+                        + _("a fail of a policy or guidance rule is never counted as a legal breach"), self)
+        legend.setWordWrap(True)
+        layout.addWidget(legend)
+        self.children_only.toggled.connect(self.reload)
+        self.table.clicked.connect(self._on_clicked)
+        self.recheck_button.clicked.connect(self.recheck)
+        context.notifier.records_changed.connect(self.reload)
+        self.reload()
+
+    def base_filter(self) -> RecordFilter:
+        return RecordFilter(children_only=self.children_only.isChecked())
+
+    def reload(self) -> None:
+        if self._task is not None:
+            return
+        engine, labels, record_filter = self._context.engine, self._context.labels, self.base_filter()
+
+        def compute(progress, cancelled):
+            return verdict_counts(engine, record_filter, labels), latest_run(engine)
+
+        self._task = BackgroundTask(compute, self)
+        self._task.succeeded.connect(self._show)
+        self._task.finished.connect(self._task_done)
+        self._task.start()
+
+    def _task_done(self) -> None:
+        if self._task is not None:
+            self._task.deleteLater()
+        self._task = None
+
+    def is_loading(self) -> bool:
+        return self._task is not None or self._check_task is not None
+
+    def _show(self, payload) -> None:
+        counts, run = payload
+        if run is None:
+            self.run_label.setText(_("No charter check has run on these records yet."))
+            self.coverage_label.setText(_("Press <b>Re-check every record</b> to check them."))
+            self.model.set_data(counts, {}, set())
+            return
+        rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])}
+        assessable = set(json.loads(run["assessable_rules"]))
+        total = int(counts.iloc[0].sum()) if len(counts) else 0
+        self.run_label.setText(f"{run['ruleset_id']} {run['ruleset_version']} · " + _("checked") + " "
+                               f"{run['started_at']:%Y-%m-%d %H:%M} " + _("by") + f" {run['run_by']} · {total:,} "
+                               + (_("searches of children") if self.children_only.isChecked() else _("searches")))
+        not_assessable = [rule_id for rule_id in counts.index if rule_id not in assessable]
+        text = _("Rules the loaded data can assess: ") + "<b>" + (", ".join(sorted(assessable)) or _("none")) + "</b>"
+        if not_assessable:
+            text += ("<br>" + _("Not assessable on these data (the source does not carry the fields, e.g. "
+                                "police.uk has no grounds, body-worn video or strip-search detail): ")
+                     + ", ".join(not_assessable) + ". " + _("These are not passes: a police.uk-only load is never "
+                                                          "evidence of compliance."))
+        self.coverage_label.setText(text)
+        self.model.set_data(counts, rules, assessable)
+
+    def _on_clicked(self, index: QModelIndex) -> None:
+        key = index.data(VerdictKeyRole)
+        if not key:
+            return
+        from stopsearch_app.store.checks import with_verdict
+
+        self.show_records.emit(with_verdict(self._context.engine, self.base_filter(), index.data(RuleIdRole), key))
+
+    def recheck(self) -> None:
+        if self._check_task is not None:
+            return
+        engine, user = self._context.engine, self._context.user_name
+        dialog = QProgressDialog(_("Checking every record against the charter…"), _("Cancel"), 0, 3, self)
+        dialog.setWindowTitle(_("Charter check"))
+        dialog.setMinimumDuration(0)
+        task = BackgroundTask(lambda progress, cancelled: run_check(engine, run_by=user, progress=progress,
+                                                                    is_cancelled=cancelled), self)
+        self._check_task = task
+        task.progressed.connect(lambda done, total, message: (dialog.setValue(done), dialog.setLabelText(message)))
+        dialog.canceled.connect(task.cancel)
+        task.succeeded.connect(lambda summary: self._context.data_changed())
+        task.failed.connect(lambda message: QMessageBox.warning(self, _("Charter check"), message))
+        task.finished.connect(lambda: self._check_done(dialog))
+        task.start()
+        dialog.show()
+
+    def _check_done(self, dialog: QProgressDialog) -> None:
+        dialog.reset()
+        dialog.deleteLater()
+        if self._check_task is not None:
+            self._check_task.deleteLater()
+        self._check_task = None
