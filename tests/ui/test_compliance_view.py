@@ -11,7 +11,8 @@ from stopsearch_app.ui.main_window import MainWindow
 
 def settle(qtbot, window):
     qtbot.waitUntil(lambda: not (window.records_page.is_loading() or window.review_page.is_loading()
-                                 or window.compliance_view.is_loading()), timeout=20_000)
+                                 or window.compliance_view.is_loading() or window.coverage_loading()),
+                    timeout=20_000)
 
 
 def cell(view, rule_id: str, verdict_key: str):

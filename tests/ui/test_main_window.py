@@ -9,7 +9,9 @@ from tests.conftest import POLICEUK
 
 
 def wait_loaded(qtbot, window):
-    qtbot.waitUntil(lambda: not window.records_page.is_loading(), timeout=15_000)
+    qtbot.waitUntil(lambda: not (window.records_page.is_loading() or window.review_page.is_loading()
+                                 or window.compliance_view.is_loading() or window.coverage_loading()),
+                    timeout=15_000)
 
 
 def test_opens_on_the_records_and_filters_to_children(qtbot, loaded_context):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stopsearch_app.domain.records import SourceFormat
 from stopsearch_app.io.errors import ImportRefused
+from stopsearch_app.io.parallel_reader import PARALLEL_MIN_BYTES, stream_in_child_process
 from stopsearch_app.io.parsed import FileStream
 from stopsearch_app.io.policeuk import detect_format, stream_policeuk
 from stopsearch_app.io.sources import SourceFile
@@ -15,6 +16,9 @@ def make_reader(force: str | None = None, fmt: str = "auto", mapping=None):
     """A function SourceFile -> FileStream for the import loop."""
 
     def read(source: SourceFile) -> FileStream:
+        if fmt in ("auto", "policeuk-csv") and mapping is None and source.suffix == ".csv" \
+                and source.member is None and source.path.stat().st_size >= PARALLEL_MIN_BYTES:
+            return stream_in_child_process(source, force)
         data = source.read_bytes()
         if fmt == "local" or mapping is not None or source.suffix == ".xlsx":
             from stopsearch_app.io.local_extract import read_local_extract

@@ -69,17 +69,16 @@ class FilterBar(QWidget):
         layout.addWidget(combo)
         return combo
 
-    def reload_choices(self) -> None:
-        """Refill the force and month lists from what is loaded, keeping the current choices."""
+    def reload_choices(self, months: list[str] | None = None) -> None:
+        """Refill the force and month lists from what is loaded, keeping the current choices.
+        ``months`` comes from a background query (the caller's); None keeps the current list."""
         self._updating = True
         try:
             labels = self._context.labels
             self._refill(self.force, [(_("All forces"), ALL)] + [(f, f) for f in labels.values("force")])
-            from stopsearch_app.store.queries import stats
-
-            months = stats(self._context.engine).months
-            self._refill(self.month_from, [(_("first month"), ALL)] + [(m, m) for m in months])
-            self._refill(self.month_to, [(_("last month"), ALL)] + [(m, m) for m in months])
+            if months is not None:
+                self._refill(self.month_from, [(_("first month"), ALL)] + [(m, m) for m in months])
+                self._refill(self.month_to, [(_("last month"), ALL)] + [(m, m) for m in months])
         finally:
             self._updating = False
 

@@ -126,17 +126,17 @@ class RecordsPage(QWidget):
         engine, labels, record_filter, (sort_key, descending) = (self._context.engine, self._context.labels,
                                                                   self.effective_filter(), self._sort)
         self.count_label.setText(_("Loading…"))
-        task = BackgroundTask(lambda progress, cancelled: matching_ids(engine, record_filter, labels, sort_key,
-                                                                       descending), self)
+        task = BackgroundTask(lambda progress, cancelled: (matching_ids(engine, record_filter, labels, sort_key,
+                                                                        descending), stats(engine)), self)
         self._loader = task
         task.succeeded.connect(self._show_ids)
         task.failed.connect(lambda message: self.count_label.setText(_("Could not load records: ") + message))
         task.finished.connect(self._loader_finished)
         task.start()
 
-    def _show_ids(self, ids: np.ndarray) -> None:
+    def _show_ids(self, payload: tuple[np.ndarray, object]) -> None:
+        ids, total = payload
         self.model.set_ids(ids)
-        total = stats(self._context.engine)
         self.count_label.setText(f"{len(ids):,} " + _("of") + f" {total.records:,} " + _("records shown")
                                  + f" · {total.children:,} " + _("children") + f" · {total.child_status_unknown:,} "
                                  + _("child status unknown"))
@@ -195,6 +195,7 @@ class MainWindow(QMainWindow):
         context.notifier.records_changed.connect(self._on_records_changed)
         self.coverage_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.coverage_label)
+        self._coverage_task: BackgroundTask | None = None
         self._update_coverage()
         if context.settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(context.settings.window_geometry.encode()))
@@ -298,12 +299,31 @@ class MainWindow(QMainWindow):
         self.records_page.show_verdict(verdict_filter)
 
     def _on_records_changed(self) -> None:
-        self.records_page.filter_bar.reload_choices()
-        self.review_page.filter_bar.reload_choices()
         self._update_coverage()
 
     def _update_coverage(self) -> None:
-        covered = coverage(self._context.engine)
+        """What is loaded (months, partial and missing months) is read on a worker thread."""
+        if self._coverage_task is not None:
+            return
+        engine = self._context.engine
+        task = BackgroundTask(lambda progress, cancelled: coverage(engine), self)
+        self._coverage_task = task
+        task.succeeded.connect(self._show_coverage)
+        task.finished.connect(self._coverage_done)
+        task.start()
+
+    def _coverage_done(self) -> None:
+        if self._coverage_task is not None:
+            self._coverage_task.deleteLater()
+        self._coverage_task = None
+
+    def coverage_loading(self) -> bool:
+        return self._coverage_task is not None
+
+    def _show_coverage(self, covered) -> None:
+        months = sorted({c.month for c in covered})
+        for page in (self.records_page, self.review_page):
+            page.filter_bar.reload_choices(months)
         partial = [f"{c.force} {c.month}" for c in covered if c.partial]
         gaps = missing_months(covered)
         text = f"{len(covered)} " + _("force-months loaded")
@@ -324,6 +344,8 @@ class MainWindow(QMainWindow):
                 self.importer.task.wait(30_000)
         for page in (self.records_page, self.review_page):
             page.wait_idle()
+        if self._coverage_task is not None:
+            self._coverage_task.wait(30_000)
         self._context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         try:
             self._context.save_settings()
