@@ -132,7 +132,8 @@ def cmd_stats(args: argparse.Namespace) -> tuple[dict, int]:
     if result["partial_months"]:
         lines.append("partial months: " + ", ".join(result["partial_months"]))
     for force, months in result["missing_months"].items():
-        lines.append(f"missing months for {force}: {', '.join(months)}")
+        shown = ", ".join(months) if len(months) <= 6 else f"{len(months)} months from {months[0]} to {months[-1]}"
+        lines.append(f"missing months for {force}: {shown}")
     result["_text"] = "\n".join(lines)
     return result, EXIT_OK
 

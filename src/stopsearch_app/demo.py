@@ -52,4 +52,17 @@ def build_demo_database(url: str | None = None, progress=None) -> Engine:
     failed = report.failed
     if failed:
         raise RuntimeError("the demo data did not import: " + "; ".join(f"{f.path}: {f.error}" for f in failed))
+    _check_if_needed(engine)
     return engine
+
+
+def _check_if_needed(engine: Engine) -> None:
+    """Check the demo records when some are unchecked or the shipped rule set changed."""
+    from stopsearch_app.domain.charter.ruleset import default_ruleset
+    from stopsearch_app.store.checks import checked_count, latest_run, run_check
+    from stopsearch_app.store.queries import stats
+
+    run = latest_run(engine)
+    ruleset = default_ruleset()
+    if run is None or run["ruleset_hash"] != ruleset.content_hash or checked_count(engine) != stats(engine).records:
+        run_check(engine, ruleset, run_by="demo")

@@ -64,6 +64,7 @@ class FilterBar(QWidget):
         caption = QLabel(label + ":", self)
         combo = QComboBox(self)
         combo.setObjectName(label.lower().replace(" ", "_"))
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         caption.setBuddy(combo)
         layout.addWidget(caption)
         layout.addWidget(combo)
