@@ -211,7 +211,7 @@ class ComplianceView(QWidget):
         task = BackgroundTask(lambda progress, cancelled: run_check(engine, run_by=user, progress=progress,
                                                                     is_cancelled=cancelled), self)
         self._check_task = task
-        task.progressed.connect(lambda done, total, message: (dialog.setValue(done), dialog.setLabelText(message)))
+        task.progressed.connect(lambda done, total, message: (dialog.setLabelText(message), dialog.setValue(done)))
         dialog.canceled.connect(task.cancel)
         task.succeeded.connect(lambda summary: self._context.data_changed())
         task.failed.connect(lambda message: QMessageBox.warning(self, _("Charter check"), message))

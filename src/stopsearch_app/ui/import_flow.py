@@ -86,11 +86,13 @@ class ImportController(QObject):
                 self.progress_dialog.setLabelText(_("Cancelling: rolling back the current file…"))
 
     def _on_progress(self, done: int, total: int, message: str) -> None:
-        if self.progress_dialog is None:
+        dialog = self.progress_dialog
+        if dialog is None:
             return
-        self.progress_dialog.setMaximum(max(total, 0))
-        self.progress_dialog.setValue(min(done, total) if total else 0)
-        self.progress_dialog.setLabelText(message)
+        # setValue() of a modal progress dialog processes events, which may finish the import: last.
+        dialog.setLabelText(message)
+        dialog.setMaximum(max(total, 0))
+        dialog.setValue(min(done, total) if total else 0)
 
     def _on_done(self, report: ImportReport) -> None:
         self._context.data_changed()

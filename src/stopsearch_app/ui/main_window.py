@@ -44,6 +44,7 @@ class RecordsPage(QWidget):
         self._verdict_filter: RecordFilter | None = None  # set from the compliance overview
         self._sort: tuple[str | None, bool] = ("findings", False) if needs_review else (None, False)
         self._loader: BackgroundTask | None = None
+        self._stats_task: BackgroundTask | None = None
         self._pending = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -126,17 +127,32 @@ class RecordsPage(QWidget):
         engine, labels, record_filter, (sort_key, descending) = (self._context.engine, self._context.labels,
                                                                   self.effective_filter(), self._sort)
         self.count_label.setText(_("Loading…"))
-        task = BackgroundTask(lambda progress, cancelled: (matching_ids(engine, record_filter, labels, sort_key,
-                                                                        descending), stats(engine)), self)
+        task = BackgroundTask(lambda progress, cancelled: matching_ids(engine, record_filter, labels, sort_key,
+                                                                       descending), self)
         self._loader = task
         task.succeeded.connect(self._show_ids)
         task.failed.connect(lambda message: self.count_label.setText(_("Could not load records: ") + message))
         task.finished.connect(self._loader_finished)
         task.start()
 
-    def _show_ids(self, payload: tuple[np.ndarray, object]) -> None:
-        ids, total = payload
+    def _show_ids(self, ids: np.ndarray) -> None:
+        """Rows first; the totals for the count line follow from a second background query."""
         self.model.set_ids(ids)
+        self.count_label.setText(f"{len(ids):,} " + _("records shown"))
+        if self._stats_task is None:
+            engine = self._context.engine
+            self._stats_task = BackgroundTask(lambda progress, cancelled: stats(engine), self)
+            self._stats_task.succeeded.connect(self._show_totals)
+            self._stats_task.finished.connect(self._stats_done)
+            self._stats_task.start()
+
+    def _stats_done(self) -> None:
+        if self._stats_task is not None:
+            self._stats_task.deleteLater()
+        self._stats_task = None
+
+    def _show_totals(self, total) -> None:
+        ids = self.model.ids()
         self.count_label.setText(f"{len(ids):,} " + _("of") + f" {total.records:,} " + _("records shown")
                                  + f" · {total.children:,} " + _("children") + f" · {total.child_status_unknown:,} "
                                  + _("child status unknown"))
@@ -150,11 +166,12 @@ class RecordsPage(QWidget):
             self.reload()
 
     def is_loading(self) -> bool:
-        return self._loader is not None
+        return self._loader is not None or self._stats_task is not None
 
     def wait_idle(self) -> None:
-        if self._loader is not None:
-            self._loader.wait(30_000)
+        for task in (self._loader, self._stats_task):
+            if task is not None:
+                task.wait(30_000)
 
 
 class MainWindow(QMainWindow):
