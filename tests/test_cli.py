@@ -65,3 +65,39 @@ def test_demo_builds_the_demo_database(capsys, db_url):
     assert result["children"] >= 1_856
     again = run(capsys, "demo", "--db", db_url, "--json")[1]
     assert again["records"] == result["records"]
+
+
+def test_check_on_the_met_file_is_honest(capsys, db_url, met_file, tmp_path):
+    run(capsys, "--db", db_url, "import", str(met_file), "--json")
+    out = tmp_path / "verdicts.csv"
+    status, result, _ = run(capsys, "--db", db_url, "check", "--children-only", "--out", str(out), "--json")
+    assert status == 0 and result["children"] == 1_856 and result["records_checked"] == 12_447
+    rules = result["rules"]
+    assert all(set(counts) == {"pass", "fail", "review", "not_recorded", "not_assessable", "not_applicable"}
+               for counts in rules.values())
+    assert all(sum(counts.values()) == 1_856 for counts in rules.values())
+    for rule_id in ("S1", "S5", "G1", "G2", "C1", "C3"):
+        assert rules[rule_id]["not_assessable"] == 1_856
+    assert rules["S9"]["not_recorded"] == 1_856
+    assert sorted(result["assessable_rules"]) == ["K3", "K4", "K5", "L1", "L2", "Q1", "Q2", "S9"]
+    lines = out.read_text().splitlines()
+    assert lines[0] == "record_id,rule_id,verdict,reason"
+    assert len(lines) - 1 == 1_856 * len(rules)
+    assert lines[1].startswith("metropolitan-2022-09-")
+
+
+def test_check_out_uses_the_extracts_own_reference(capsys, db_url, tmp_path):
+    from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
+
+    path = write_csv(tmp_path / "extract.csv", generate_extract(rows=200, seed=3))
+    assert run(capsys, "--db", db_url, "import", str(path), "--format", "local", "--json")[0] == 0
+    out = tmp_path / "verdicts.csv"
+    status, result, _ = run(capsys, "--db", db_url, "check", "--out", str(out), "--json")
+    assert status == 0
+    first = out.read_text().splitlines()[1]
+    assert first.startswith("MPS-SS-")
+
+
+def test_check_with_an_unknown_rule_set_exits_1(capsys, db_url):
+    status, _, err = run(capsys, "--db", db_url, "check", "--ruleset", "no-such-charter")
+    assert status == 1 and "rule set" in err

@@ -33,6 +33,7 @@ def synthetic_extract_file(folder: Path) -> Path:
     """The seeded synthetic local extract (the same file on every build: same seed, same rows)."""
     from stopsearch_app.io.synthetic_extract import write_csv
 
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "synthetic-local-extract.csv"
     if not path.exists():
         write_csv(path)
