@@ -1,0 +1,60 @@
+"""Stored verdicts: round trip, replacement on re-check, review priority, filtering by verdict."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from stopsearch_app.domain.charter.ruleset import default_ruleset
+from stopsearch_app.store.checks import (latest_run, record_verdicts, rule_orders, run_check, verdict_counts,
+                                         with_verdict)
+from stopsearch_app.store.queries import Labels, RecordFilter, matching_ids
+from stopsearch_app.store.schema import check_run, record_check
+from tests.helpers import import_paths
+
+
+def synthetic(engine, tmp_path, rows=400):
+    from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
+
+    import_paths(engine, write_csv(tmp_path / "extract.csv", generate_extract(rows=rows, seed=21)))
+
+
+def test_verdicts_round_trip_with_reasons(engine, tmp_path):
+    synthetic(engine, tmp_path)
+    summary = run_check(engine, run_by="tester")
+    search_id = int(summary.result.verdicts.index[0])
+    stored = {v.rule_id: v for v in record_verdicts(engine, search_id)}
+    for rule_id in summary.result.rule_ids:
+        expected_code = int(summary.result.verdicts.at[search_id, rule_id])
+        assert int(stored[rule_id].verdict) == expected_code
+        assert stored[rule_id].reason == summary.result.reason(rule_id).loc[search_id]
+    assert stored["S1"].citation and stored["S1"].basis == "law"
+
+
+def test_re_check_replaces_verdicts_and_keeps_run_history(engine, tmp_path):
+    synthetic(engine, tmp_path)
+    first = run_check(engine, run_by="tester")
+    stricter = default_ruleset().with_settings(params={"G1": {"min_words": 40}})
+    second = run_check(engine, stricter, run_by="tester")
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(record_check)).scalar_one() == first.records_checked
+        assert connection.execute(select(func.count()).select_from(check_run)).scalar_one() == 2
+    assert latest_run(engine)["ruleset_hash"] == stricter.content_hash != default_ruleset().content_hash
+    counts = verdict_counts(engine)
+    assert counts.at["G1", "fail"] > first.result.summary()["G1"]["fail"]
+    assert counts.at["G1", "fail"] == second.result.summary()["G1"]["fail"]
+
+
+def test_verdict_filter_and_priority_order(engine, tmp_path):
+    synthetic(engine, tmp_path)
+    summary = run_check(engine, run_by="tester")
+    labels = Labels(engine)
+    expected = summary.result.summary((summary.result.child_status == "child").to_numpy())["S1"]["fail"]
+    narrowed = with_verdict(engine, RecordFilter(children_only=True), "S1", "fail")
+    assert len(matching_ids(engine, narrowed, labels)) == expected > 0
+    review = matching_ids(engine, RecordFilter(needs_review=True, children_only=True), labels, "findings")
+    with engine.connect() as connection:
+        priority = dict(connection.execute(select(record_check.c.search_id, record_check.c.priority)).all())
+    ordered = [priority[int(i)] for i in review]
+    assert ordered == sorted(ordered, reverse=True) and min(ordered) > 0
+    order = rule_orders(engine)[summary.run_id]
+    assert order == list(summary.result.pack_order)
