@@ -210,7 +210,21 @@ def cmd_demo(args: argparse.Namespace) -> tuple[dict, int]:
     return result, status
 
 
+def cmd_disparity(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.disparity import run_cli
+
+    return run_cli(args)
+
+
+def cmd_export_pack(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.commands_export import run_cli
+
+    return run_cli(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
+    "export-pack": cmd_export_pack,
+    "disparity": cmd_disparity,
     "import": cmd_import,
     "stats": cmd_stats,
     "demo": cmd_demo,

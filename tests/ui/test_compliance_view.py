@@ -59,18 +59,20 @@ def test_met_police_uk_file_is_honest_about_what_it_cannot_assess(qtbot, loaded_
     assert window.records_page.model.rowCount() == 12_447
 
 
-def test_needs_review_lists_children_most_urgent_first(qtbot, loaded_context):
+def test_review_tab_lists_children_most_urgent_first_and_fills_the_detail(qtbot, loaded_context):
     run_check(loaded_context.engine, run_by="Sgt Tester")
     loaded_context.data_changed()
     window = MainWindow(loaded_context)
     qtbot.addWidget(window)
     settle(qtbot, window)
-    page = window.review_page
-    rows = page.model.rowCount()
+    queue = window.review_page.queue
+    rows = queue.model.rowCount()
     assert 0 < rows < 1_856
-    first = page.model.data(page.model.index(0, 0))
-    assert first.startswith("✗") or first.startswith("?")
-    assert all("child" == page.model.data(page.model.index(r, 3)) for r in range(min(rows, 50)))
+    priorities = [queue.model.queue_row(r).priority for r in range(rows)]
+    assert priorities == sorted(priorities, reverse=True) and min(priorities) > 0
+    queue.select_row(0)
+    assert window.detail.record_id == queue.model.search_id(0)
+    assert window.detail.verdict_title.text().startswith("Charter checks: ")
 
 
 def test_recheck_from_the_overview(qtbot, loaded_context):

@@ -7,10 +7,14 @@ Everything here returns small pandas frames of COUNTS, keyed by ethnic group tex
 
 What a :class:`Selection` selects
     forces (police.uk slugs; empty = every force), a month range (``YYYY-MM``, London months),
-    boroughs (names, matched case-insensitively with ``&`` = ``and``; only local extracts carry one), an age band as the CLI's ``--age``
-    and an ethnicity source. **Person searches only** by default: a ``vehicle`` search (vehicle only)
-    is left out of person rates (statistics.md "Age"; charter-rules.md Q3); ``person`` and
-    ``person_and_vehicle`` count, and so does a search whose type is not recorded.
+    boroughs (names, matched case-insensitively with ``&`` = ``and``; only local extracts carry one),
+    an age band as the CLI's ``--age`` and an ethnicity source. **Person searches only** by default:
+    a vehicle-only search that records no person (no age, no ethnicity: charter-rules.md Q3,
+    "person fields may be blank") is left out of person rates (statistics.md "Age"). A "Vehicle
+    search" that does record a person's age or ethnicity searched a person's vehicle with that person
+    there, and counts: the Met file of September 2022 has one, a Black 10-17-year-old, and the
+    published count of 852 includes it. ``person`` and ``person_and_vehicle`` always count, and so
+    does a search whose type is not recorded.
 
 Age bands (derived at import by ``domain/children.py``, so exact ages of local records win over
 the police.uk range)
@@ -124,6 +128,7 @@ class _Resolved:
     age_column: str | None
     age_ids: tuple[int, ...]
     vehicle_ids: tuple[int, ...] | None  # None: vehicle-only searches are kept
+    no_person_status_ids: tuple[int, ...]  # child_status ids meaning "no age recorded"
     month_from: str | None
     month_to: str | None
 
@@ -146,6 +151,7 @@ def _resolve(selection: Selection, by_field: dict[str, dict[str, int]]) -> _Reso
         boroughs=borough_ids(selection.boroughs) if selection.boroughs else None,
         age_column=age_column, age_ids=age_ids,
         vehicle_ids=ids("search_type", (VEHICLE_ONLY,)) if selection.person_only else None,
+        no_person_status_ids=(_NULL_ID, *ids("child_status", ("unknown",))),
         month_from=selection.month_from, month_to=selection.month_to,
     )
 
@@ -156,10 +162,6 @@ def _normalise(name: str) -> str:
 
 def _month_number(month: str) -> int:
     return int(month[:4]) * 100 + int(month[5:7])
-
-
-def _month_text(number: int) -> str:
-    return f"{number // 100:04d}-{number % 100:02d}"
 
 
 class Counts:
@@ -231,15 +233,14 @@ class Counts:
         is of searches that match the selection in every other respect."""
         relaxed = selection.with_(forces=(), boroughs=(), age="all", person_only=False)
         frame = self._grouped(relaxed, ("force_id", "borough_id", "child_status_id", "child_band_id",
-                                        "search_type_id"))
+                                        "search_type_id", "sde_group_id", "ode_id"))
         by_field = self._by_field()
         resolved = _resolve(selection, by_field)
         everything = pd.Series(True, index=frame.index)
         in_forces = frame["force_id"].isin(resolved.forces) if resolved.forces is not None else everything
         in_boroughs = frame["borough_id"].isin(resolved.boroughs) if resolved.boroughs is not None else everything
         in_age = frame[resolved.age_column].isin(resolved.age_ids) if resolved.age_column else everything
-        vehicle_id = by_field.get("search_type", {}).get(VEHICLE_ONLY)
-        is_vehicle = frame["search_type_id"] == vehicle_id if vehicle_id is not None else ~everything
+        is_vehicle = _vehicle_without_person(frame, resolved) if resolved.vehicle_ids else ~everything
         counted_type = ~is_vehicle if selection.person_only else everything
         unknown_status = by_field.get("child_status", {}).get("unknown", _NULL_ID)
         age_missing = frame["child_status_id"].isin([_NULL_ID, unknown_status])
@@ -339,7 +340,7 @@ class CubeCounts(Counts):
         if resolved.age_column is not None:
             mask &= cube[resolved.age_column].isin(resolved.age_ids)
         if resolved.vehicle_ids:
-            mask &= ~cube["search_type_id"].isin(resolved.vehicle_ids)
+            mask &= ~_vehicle_without_person(cube, resolved)
         rows = cube[mask]
         if rows.empty:
             return pd.DataFrame({**{name: pd.Series(dtype="int64" if name != "month" else object) for name in by},
@@ -377,8 +378,18 @@ def _conditions(resolved: _Resolved) -> list[ColumnElement[bool]]:
     if resolved.age_column is not None:
         conditions.append(search.c[resolved.age_column].in_(resolved.age_ids))
     if resolved.vehicle_ids:
-        conditions.append(or_(search.c.search_type_id.is_(None), search.c.search_type_id.not_in(resolved.vehicle_ids)))
+        status_ids = [i for i in resolved.no_person_status_ids if i != _NULL_ID]
+        conditions.append(or_(search.c.search_type_id.is_(None), search.c.search_type_id.not_in(resolved.vehicle_ids),
+                              search.c.sde_group_id.is_not(None), search.c.ode_id.is_not(None),
+                              and_(search.c.child_status_id.is_not(None),
+                                   search.c.child_status_id.not_in(status_ids or [_NULL_ID]))))
     return conditions
+
+
+def _vehicle_without_person(frame: pd.DataFrame, resolved: _Resolved) -> pd.Series:
+    """Vehicle-only searches that record neither an age nor an ethnicity: not person searches."""
+    return (frame["search_type_id"].isin(resolved.vehicle_ids) & (frame["sde_group_id"] == _NULL_ID)
+            & (frame["ode_id"] == _NULL_ID) & frame["child_status_id"].isin(resolved.no_person_status_ids))
 
 
 def _frame(rows, by: tuple[str, ...]) -> pd.DataFrame:

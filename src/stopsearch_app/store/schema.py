@@ -150,3 +150,5 @@ record_check = Table(
     Column("priority", SmallInteger, nullable=False),  # 0: nothing to review; higher first (store/checks.py)
 )
 Index("ix_record_check_priority", record_check.c.priority)
+
+import stopsearch_app.store.review_schema  # noqa: E402,F401 - review tables (migration 0003)

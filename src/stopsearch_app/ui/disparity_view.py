@@ -27,16 +27,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.exporters import ImageExporter, SVGExporter
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
-from PySide6.QtGui import QColor, QCursor, QFont, QGuiApplication
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QCursor, QFont, QGuiApplication, QPainter
+from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QFileDialog, QHBoxLayout,
-                               QHeaderView, QLabel, QPushButton, QScrollArea, QTableView, QToolTip, QVBoxLayout,
-                               QWidget)
+                               QHeaderView, QLabel, QLayout, QPushButton, QScrollArea, QSizePolicy, QTableView,
+                               QToolTip, QVBoxLayout, QWidget)
 
-from stopsearch_app.disparity import (ETHNICITY_LABELS, MEASURES, NOT_AN_OFFICER_CATEGORY, DisparityUnavailable,
-                                      compute_dashboard, describe, measure_label)
+from stopsearch_app.disparity import NOT_AN_OFFICER_CATEGORY, compute_dashboard, describe, measure_label
 from stopsearch_app.domain.denominators import AGE_BAND_LABELS, LONDON, shipped_denominator_table
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import (EVENTS_NOT_PEOPLE, REFERENCE_GROUP, SUPPRESSED_TEXT,
@@ -70,6 +71,16 @@ def _cell(value: float | int | None, *, suppressed: bool = False, reason: str | 
     text = format_cell(value, suppressed=suppressed, reason=reason, decimals=decimals, percent=percent)
     shown = None if suppressed or value is None else float(value)
     return Cell(text, shown)
+
+
+def _figure(value: float | int | None, hidden: str | None, *, reason: str | None = None, decimals: int = 2,
+            percent: bool = False, count: bool = False) -> Cell:
+    """A group's number, or what stands in its place: ``<10``, or (counts: "-"; figures: the reason)."""
+    if hidden == SUPPRESSED_TEXT:
+        return Cell(SUPPRESSED_TEXT)
+    if hidden:
+        return Cell("-" if count else hidden)
+    return _cell(value, reason=reason, decimals=0 if count else decimals, percent=percent)
 
 
 # --- the table under each chart -------------------------------------------------------------------
@@ -180,6 +191,7 @@ class ChartPanel(QWidget):
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(TEXT_COLOUR))
             axis.setTextPen(pg.mkPen(TEXT_COLOUR))
+            axis.enableAutoSIPrefix(False)  # else small log ratios get an "(x0.001)" on the axis label
 
         self.model = FigureTableModel(self)
         self.table = QTableView(self)
@@ -189,7 +201,6 @@ class ChartPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a few rows
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setMinimumHeight(150)
 
         self.copy_button = QPushButton(_("Copy table"), self)
         self.copy_button.setObjectName(f"chart_{key}_copy")
@@ -223,8 +234,26 @@ class ChartPanel(QWidget):
         self.labels: list[pg.TextItem] = []
         self.tips: list[_Tip] = []
         self.graphics.setToolTip("")
+        self.plain_title = ""
+        self.message = ""
         for item in (self.title_item, self.legend_item, self.status_item, self.note_item):
             item.setText("")
+        for name in ("left", "bottom"):
+            self.plot.getAxis(name).setTicks(None)
+            self.plot.showAxis(name)
+        self.plot.showGrid(x=False, y=True, alpha=0.25)
+
+    def show_message(self, title: str, message: str) -> None:
+        """No figures: the chart area says why, plainly, in place of empty axes."""
+        self.clear()
+        self.message = message
+        for name in ("left", "bottom"):
+            self.plot.hideAxis(name)
+        self.plot.showGrid(x=False, y=False)
+        self.set_ranges((0.0, 1.0), (0.0, 1.0))
+        self.set_texts(title=title)
+        self.add_label(0.5, 0.5, message, anchor=(0.5, 0.5), colour=OKABE_ITO["vermillion"], width=560, bold=True)
+        self.set_table([_("Figures")], [[message]])
 
     def font_sizes(self) -> tuple[int, int, int]:
         """(body, title, note) point sizes."""
@@ -235,7 +264,9 @@ class ChartPanel(QWidget):
         body, _title, _note = self.font_sizes()
         font = QFont(self.font())
         font.setPointSize(body)
-        self.table.setFont(font)
+        self.graphics.setMinimumHeight(700 if large else 440)  # room for the plot under bigger text
+        for widget in (self.table, self.copy_button, self.png_button, self.svg_button):
+            widget.setFont(font)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             axis.setStyle(tickFont=font)
@@ -244,18 +275,28 @@ class ChartPanel(QWidget):
     def set_texts(self, *, title: str, subtitle: str = "", legend: Sequence[tuple[str, str]] = (),
                   status: str = "", notes: Sequence[str] = ()) -> None:
         body, title_size, note_size = self.font_sizes()
-        width = 92 if not self._large else 62
-        head = f"<b>{_escape(title)}</b>"
+        self.plain_title = " — ".join(part for part in (title, subtitle) if part)
+        width = 92 if not self._large else 62  # characters per line at these sizes in a ~950 px chart
+        head = "<br>".join(f"<b>{_escape(line)}</b>" for line in textwrap.wrap(title, width + 3))
         if subtitle:
-            head += "<br>" + "<br>".join(_escape(line) for line in textwrap.wrap(subtitle, width + 18))
+            head += f"<br><span style='font-size:{body + 1}pt'>" + "<br>".join(
+                _escape(line) for line in textwrap.wrap(subtitle, width + 22)) + "</span>"
         self.title_item.setText(head, size=f"{title_size}pt")
         self.legend_item.setText("&nbsp;&nbsp;".join(
             f"<span style='color:{colour}'>&#9632;</span>&nbsp;{_escape(text)}" for text, colour in legend),
             size=f"{body}pt")
-        self.status_item.setText("<br>".join(_escape(line) for line in textwrap.wrap(status, width + 8)) if status
-                                 else "", size=f"{body}pt", bold=True)
+        status_lines = [line for part in status.split("\n") for line in textwrap.wrap(part, width + 8)]
+        self.status_item.setText("<br>".join(_escape(line) for line in status_lines), size=f"{body}pt", bold=True)
         lines = [line for note in notes for line in textwrap.wrap(note, width + 30)]
         self.note_item.setText("<br>".join(_escape(line) for line in lines), size=f"{note_size}pt")
+
+    def set_table(self, headers: Sequence[str], rows: Sequence[Sequence[Cell | str]]) -> None:
+        """Fill the table and size it to show every row (at most 16) without scrolling."""
+        self.model.set_table(headers, rows)
+        header = self.table.horizontalHeader().sizeHint().height()
+        row_height = self.table.verticalHeader().defaultSectionSize()
+        scrollbar = self.table.horizontalScrollBar().sizeHint().height()
+        self.table.setFixedHeight(header + row_height * min(max(len(rows), 1), 16) + scrollbar + 4)
 
     def set_axes(self, *, left: str, bottom: str) -> None:
         body = self.font_sizes()[0]
@@ -274,10 +315,13 @@ class ChartPanel(QWidget):
     def add_whisker(self, name: str, x: float, y: float, low: float, high: float, *, horizontal: bool = False,
                     colour: str = TEXT_COLOUR, width: float = 1.6, beam: float = 0.12) -> pg.ErrorBarItem:
         pen = pg.mkPen(colour, width=width)
+        def one(value: float) -> np.ndarray:  # ErrorBarItem does arithmetic on its arrays
+            return np.array([value], dtype=float)
+
         if horizontal:
-            item = pg.ErrorBarItem(x=[x], y=[y], left=[x - low], right=[high - x], beam=beam, pen=pen)
+            item = pg.ErrorBarItem(x=one(x), y=one(y), left=one(x - low), right=one(high - x), beam=beam, pen=pen)
         else:
-            item = pg.ErrorBarItem(x=[x], y=[y], bottom=[y - low], top=[high - y], beam=beam, pen=pen)
+            item = pg.ErrorBarItem(x=one(x), y=one(y), bottom=one(y - low), top=one(high - y), beam=beam, pen=pen)
         self.plot.addItem(item)
         self.whiskers[name] = item
         return item
@@ -353,10 +397,31 @@ class ChartPanel(QWidget):
             exporter = ImageExporter(self.graphics.ci)
             exporter.parameters()["width"] = int(max(1600, self.graphics.width() * 2))
             exporter.parameters()["antialias"] = True
-        else:
-            exporter = SVGExporter(self.graphics.ci)
-        exporter.export(str(path))
+            exporter.export(str(path))
+            return path
+        try:
+            SVGExporter(self.graphics.ci).export(str(path))
+        except ValueError:
+            # pyqtgraph 0.14.0's SVGExporter cannot parse the closed path ("... Z") Qt 6 writes for
+            # every ViewBox's clip (pyqtgraph/pyqtgraph#3495, fixed after 0.14.0): draw the same
+            # layout with Qt's own SVG generator instead.
+            self._render_svg(path)
         return path
+
+    def _render_svg(self, path: Path) -> None:
+        layout = self.graphics.ci
+        source = layout.sceneBoundingRect()
+        generator = QSvgGenerator()
+        generator.setFileName(str(path))
+        generator.setSize(source.size().toSize())
+        generator.setViewBox(QRectF(0, 0, source.width(), source.height()))
+        generator.setTitle(self.plain_title)
+        painter = QPainter(generator)
+        try:
+            painter.fillRect(QRectF(0, 0, source.width(), source.height()), QColor("white"))
+            self.graphics.scene().render(painter, QRectF(0, 0, source.width(), source.height()), source)
+        finally:
+            painter.end()
 
     def _ask_and_export(self, kind: str) -> None:
         caption = _("Export chart as PNG") if kind == "png" else _("Export chart as SVG")
@@ -380,6 +445,7 @@ class DisparityView(QWidget):
         self.setObjectName("disparity_view")
         self._context = context
         self._task: BackgroundTask | None = None
+        self._retired: BackgroundTask | None = None
         self._pending = False
         self._stale = True
         self._large = large_type
@@ -390,7 +456,7 @@ class DisparityView(QWidget):
                                      [(_("Self-defined"), "self"), (_("Officer-defined"), "officer")])
         self.age = self._combo("disparity_age", _("Age"), [(_(label), band) for band, label in AGE_BAND_LABELS.items()])
         self.age.setCurrentIndex(self.age.findData("10-17"))
-        areas = [(_("London (Met and City of London forces)"), LONDON)]
+        areas = [(_("London (Met and City of London police)"), LONDON)]
         areas += [(name, name) for name in shipped_denominator_table().area_names()[1:]]
         self.area = self._combo("disparity_area", _("Area"), areas)
         self.month_from = self._combo("disparity_from", _("From"), [(_("first loaded"), None)])
@@ -405,18 +471,24 @@ class DisparityView(QWidget):
         self.status.setObjectName("disparity_status")
         self.status.setWordWrap(True)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
 
-        filters = QHBoxLayout()
+        filters = QVBoxLayout()
         filters.setContentsMargins(6, 4, 6, 4)
-        for caption, widget in ((_("Ethnicity"), self.ethnicity), (_("Age"), self.age), (_("Area"), self.area),
-                                (_("From"), self.month_from), (_("To"), self.month_to),
-                                (_("Measure"), self.measure)):
-            label = QLabel(caption + ":", self)
-            label.setBuddy(widget)
-            filters.addWidget(label)
-            filters.addWidget(widget)
-        filters.addWidget(self.annualised)
-        filters.addStretch(1)
+        rows = (((_("Ethnicity"), self.ethnicity), (_("Age"), self.age), (_("Area"), self.area)),
+                ((_("From"), self.month_from), (_("To"), self.month_to), (_("Measure"), self.measure)))
+        for row_widgets in rows:
+            row = QHBoxLayout()
+            for caption, widget in row_widgets:
+                label = QLabel(caption + ":", self)
+                label.setBuddy(widget)
+                row.addWidget(label)
+                row.addWidget(widget)
+            if row_widgets is rows[-1]:
+                row.addWidget(self.annualised)
+            row.addStretch(1)
+            filters.addLayout(row)
 
         self.panels = {key: ChartPanel(key, self) for key in CHART_KEYS}
         charts = QWidget(self)
@@ -431,6 +503,9 @@ class DisparityView(QWidget):
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        # No constraint: as a top-level window (tests, screenshots) a layout would push each change of
+        # its minimum size to the window, which the offscreen platform answers with a Qt warning.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         layout.addLayout(filters)
         layout.addWidget(self.status)
         layout.addWidget(self.scroll, 1)
@@ -448,6 +523,10 @@ class DisparityView(QWidget):
         combo = QComboBox(self)
         combo.setObjectName(name)
         combo.setToolTip(tip)
+        # A width fixed by the longest first choice: refilling the month lists must not change the
+        # window's minimum size (the offscreen platform warns on every such change).
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(max([12, *(len(text) for text, _data in items)]))
         for text, data in items:
             combo.addItem(text, data)
         return combo
@@ -488,6 +567,7 @@ class DisparityView(QWidget):
         for widget in (self.ethnicity, self.age, self.area, self.month_from, self.month_to, self.measure,
                        self.annualised, self.status):
             widget.setFont(font)
+        self.status.setFixedHeight(self.status.fontMetrics().lineSpacing() * 3 + 6)  # up to three lines
         for panel in self.panels.values():
             panel.set_large_type(large)
         self._redraw()
@@ -517,13 +597,13 @@ class DisparityView(QWidget):
         engine, labels, request = self._context.engine, self._context.labels, self.request()
 
         def work(_progress, _cancelled) -> dict:
-            try:
-                return compute_dashboard(engine, labels, **request)
-            except DisparityUnavailable as error:
-                return {"unavailable": str(error), "request": request}
+            return compute_dashboard(engine, labels, **request)
 
         self.status.setText(_("Computing…"))
-        task = BackgroundTask(work, self)
+        # No Qt parent: the view holds the task and lets it go (see _on_task_finished). With a parent
+        # and deleteLater(), as the other views do, this tab segfaulted now and then under pytest-qt
+        # inside ~QObject of a deferred delete (not reproduced outside the view).
+        task = BackgroundTask(work)
         self._task = task
         task.succeeded.connect(self._on_result)
         task.failed.connect(lambda message: self._on_result({"unavailable": _("Could not compute: ") + message,
@@ -533,7 +613,10 @@ class DisparityView(QWidget):
 
     def _on_task_finished(self) -> None:
         if self._task is not None:
-            self._task.deleteLater()
+            # QThread.finished is queued from a thread that may still be exiting: wait() (at once by
+            # now) so the QThread is never freed under it; Python frees the task when the next retires.
+            self._task.wait(10_000)
+            self._retired = self._task
         self._task = None
         if self._pending:
             self._pending = False
@@ -586,8 +669,7 @@ class DisparityView(QWidget):
         if "unavailable" in result:
             self.status.setText(result["unavailable"])
             for key, panel in self.panels.items():
-                panel.set_texts(title=_CHART_TITLES[key], status=result["unavailable"])
-                panel.model.set_table([_("Figures")], [[result["unavailable"]]])
+                panel.show_message(_CHART_TITLES[key], result["unavailable"])
             return
         headline = result["headline"]
         annualised = self.annualised.isChecked() and headline["measure"] == "rate"
@@ -643,27 +725,25 @@ def _draw_rates(panel: ChartPanel, result: Mapping, annualised: bool) -> None:
                 panel.add_whisker(name, x, value, low * scale, high * scale)
                 tops.append(high * scale)
             tops.append(value)
-        rows.append([name, _cell(group["searches"], suppressed=bool(hidden), decimals=0),
-                     _cell(population, decimals=0),
-                     _cell(group["rate_per_1000"], suppressed=bool(hidden), reason=group["reason"]),
+        rows.append([name, _figure(group["searches"], hidden, count=True), _cell(population, decimals=0),
+                     _figure(group["rate_per_1000"], hidden, reason=group["reason"]),
                      _interval_cell(group.get("rate_ci_low"), group.get("rate_ci_high"), hidden),
-                     _cell(group["rate_per_1000_annualised"], suppressed=bool(hidden), reason=group["reason"]),
-                     group["vehicle_only_excluded"] if not hidden else SUPPRESSED_TEXT,
+                     _figure(group["rate_per_1000_annualised"], hidden, reason=group["reason"]),
+                     _figure(group["vehicle_only_excluded"], hidden, count=True),
                      _reason_text(group, hidden)])
     rows.append([UNKNOWN, _cell(result["unknown_ethnicity"], suppressed=result["unknown_ethnicity"]
                                 < SUPPRESSION_THRESHOLD, decimals=0), "-", _("no population: not rated"), "-", "-",
                  "-", _share_text(result)])
     panel.set_category_ticks("bottom", [(x, g["group"]) for x, g in enumerate(result["groups"])])
     panel.set_ranges((-0.6, len(result["groups"]) - 0.4), (0, _nice_top(max(tops))))
-    panel.set_axes(left=_("searches per 1,000 residents") + (_(" per year (annualised)") if annualised
-                                                               else f" ({result['period']['label']})"),
+    panel.set_axes(left=_("searches per 1,000 residents") + (_(" per year") if annualised else ""),
                    bottom=_("ethnic group") + f" ({result['ethnicity_label']})")
     panel.set_texts(title=_("(a) ") + measure_label(result, annualised=annualised).capitalize()
                     + _(", by ethnic group"), subtitle=_subtitle(result),
                     notes=_notes(result, suppressed, extra=[_("Whiskers: 95% interval of the rate (exact Poisson).")]))
-    panel.model.set_table(
+    panel.set_table(
         [_("Group"), _("Searches"), _("Residents (Census)"), _("Rate per 1,000 (period)"), _("95% interval"),
-         _("Rate per 1,000 per year (annualised)"), _("Vehicle-only left out"), _("Note")], rows)
+         _("Annualised rate per 1,000 per year"), _("Vehicle-only left out"), _("Note")], rows)
 
 
 def _draw_proportions(panel: ChartPanel, result: Mapping, prefix: str) -> None:
@@ -696,7 +776,7 @@ def _draw_proportions(panel: ChartPanel, result: Mapping, prefix: str) -> None:
     panel.set_texts(title=f"{prefix} " + str(shown["label"]).capitalize() + _(", by ethnic group"),
                     subtitle=_subtitle(result), status=status,
                     notes=_notes(result, suppressed, extra=[_("Whiskers: 95% Wilson interval.")]))
-    panel.model.set_table([_("Group"), _("Searches"), _("Recorded"), _("Positive"), "%", _("95% interval"),
+    panel.set_table([_("Group"), _("Searches"), _("Recorded"), _("Positive"), "%", _("95% interval"),
                            _("Note")], rows)
 
 
@@ -749,25 +829,25 @@ def _draw_forest(panel: ChartPanel, result: Mapping) -> None:
     panel.set_category_ticks("bottom", _log_ticks(*x_range))
     panel.set_category_ticks("left", [(n - 1 - i, g["group"]) for i, g in enumerate(groups)])
     panel.set_ranges(x_range, (-0.7, n - 0.3))
-    panel.set_axes(left=_("ethnic group") + f" ({result['ethnicity_label']})",
-                   bottom=_("ratio vs White (log scale; the dashed line at 1 = same as White)"))
+    panel.set_axes(left=_("ethnic group"), bottom=_("ratio vs White (log scale; the dashed line at 1 = same as White)"))
     legend = [(_("ratio, with 95% interval"), TEXT_COLOUR)]
     if shown["measure"] == "rate":
         legend.append((_("grey bar: range if every search of unknown ethnicity were White / in the group"),
                        SENSITIVITY_COLOUR))
     panel.set_texts(title=_("(b) Ratio vs White: ") + _forest_measure(shown), subtitle=_subtitle(result),
                     legend=legend, status=status, notes=_notes(result, suppressed))
-    panel.model.set_table([_("Group"), _("Ratio vs White"), _("95% interval"), _("Interval method"),
+    panel.set_table([_("Group"), _("Ratio vs White"), _("95% interval"), _("Interval method"),
                            _("Unknown-ethnicity range"), _("Note")], rows)
 
 
 def _draw_by_age(panel: ChartPanel, by_age: Mapping[str, Mapping], headline: Mapping) -> None:
     groups = list(ETHNIC_GROUPS)
     step = BAR_WIDTH / len(groups)
-    rows, tops, suppressed, problems = [], [0.0], [], []
+    rows, tops, suppressed, problems, unknowns = [], [0.0], [], [], []
     for cluster, band in enumerate(BAND_CHART_ORDER):
         result = by_age.get(band, {})
         band_label = AGE_BAND_LABELS[band]
+        band_suppressed: list[str] = []
         if "unavailable" in result:
             panel.add_label(cluster, 0, result["unavailable"], width=200)
             problems.append(f"{band_label}: {result['unavailable']}")
@@ -785,7 +865,7 @@ def _draw_by_age(panel: ChartPanel, by_age: Mapping[str, Mapping], headline: Map
                               f"{band_label}, {name}: {hidden or group['reason']}; "
                               f"{_fmt_int(group['population'])} residents")
                 if hidden == SUPPRESSED_TEXT:
-                    suppressed.append(f"{band_label} {name}")
+                    band_suppressed.append(name)
             else:
                 panel.add_bar(f"{band} {name}", x, value, step * 0.9, GROUP_COLOURS[name],
                               f"{band_label}, {name}: {group['searches']:,} searches / {group['population']:,} "
@@ -795,26 +875,33 @@ def _draw_by_age(panel: ChartPanel, by_age: Mapping[str, Mapping], headline: Map
                     panel.add_whisker(f"{band} {name}", x, value, low, high, beam=step * 0.3, width=1.2)
                     tops.append(high)
                 tops.append(value)
-            rows.append([band_label, name, _cell(group["searches"], suppressed=bool(hidden), decimals=0),
+            rows.append([band_label, name, _figure(group["searches"], hidden, count=True),
                          _cell(group["population"], decimals=0),
-                         _cell(value, suppressed=bool(hidden), reason=group["reason"]),
+                         _figure(value, hidden, reason=group["reason"]),
                          _interval_cell(low, high, hidden), _reason_text(group, hidden)])
+        if band_suppressed:
+            suppressed.append(f"{band_label}: " + (_("every group") if len(band_suppressed) == len(groups)
+                                                   else ", ".join(band_suppressed)))
+        unknowns.append(f"{band_label} {_small(result['unknown_ethnicity'])}")
+        rows.append([band_label, UNKNOWN, _cell(result["unknown_ethnicity"], decimals=0,
+                                                suppressed=result["unknown_ethnicity"] < SUPPRESSION_THRESHOLD),
+                     "-", _("no population: not rated"), "-", _("not stated or blank")])
     panel.set_category_ticks("bottom", [(i, AGE_BAND_LABELS[band]) for i, band in enumerate(BAND_CHART_ORDER)])
     panel.set_ranges((-0.5, len(BAND_CHART_ORDER) - 0.5), (0, _nice_top(max(tops))))
-    panel.set_axes(left=_("searches per 1,000 residents") + f" ({headline['period']['label']})",
+    panel.set_axes(left=_("searches per 1,000 residents"),
                    bottom=_("age band (each over its own Census population)"))
     panel.set_texts(title=_CHART_TITLES["age_bands"], subtitle=_subtitle(headline, with_age=False),
-                    legend=[(g, GROUP_COLOURS[g]) for g in groups], status="; ".join(problems),
-                    notes=_notes(headline, suppressed, extra=[_("Whiskers: 95% interval of the rate (exact Poisson).")],
-                                 unknown=False))
-    panel.model.set_table([_("Age band"), _("Group"), _("Searches"), _("Residents (Census)"),
+                    legend=[(g, GROUP_COLOURS[g]) for g in groups], status="\n".join(problems),
+                    notes=_notes(headline, suppressed, unknown=False, separator="; ", extra=[
+                        _("Unknown ethnicity (searches, in no bar): ") + "; ".join(unknowns) + ".",
+                        _("Whiskers: 95% interval of the rate (exact Poisson).")]))
+    panel.set_table([_("Age band"), _("Group"), _("Searches"), _("Residents (Census)"),
                            _("Rate per 1,000"), _("95% interval"), _("Note")], rows)
 
 
 def _draw_monthly(panel: ChartPanel, monthly: Mapping) -> None:
     if "unavailable" in monthly:
-        panel.set_texts(title=_CHART_TITLES["monthly"], status=monthly["unavailable"])
-        panel.model.set_table([_("Figures")], [[monthly["unavailable"]]])
+        panel.show_message(_CHART_TITLES["monthly"], monthly["unavailable"])
         return
     months, loaded = monthly["months"], monthly["loaded"]
     series_names = (*ETHNIC_GROUPS, UNKNOWN)
@@ -846,24 +933,32 @@ def _draw_monthly(panel: ChartPanel, monthly: Mapping) -> None:
     panel.set_category_ticks("bottom", [(i, m) for i, m in enumerate(months) if i % step == 0])
     panel.set_ranges((-0.6, len(months) - 0.4), (0, _nice_top(top)))
     panel.set_axes(left=_("searches of children per month"), bottom=_("month (London time)"))
-    notes = [EVENTS_NOT_PEOPLE, *[n for n in monthly["notes"] if n != EVENTS_NOT_PEOPLE]]
+    notes = [_("Searches are events, not people: one child searched twice counts twice."),
+             *[n for n in monthly["notes"] if n != EVENTS_NOT_PEOPLE]]
     if suppressed_cells:
         notes.insert(0, f"{suppressed_cells} month-group cells under {SUPPRESSION_THRESHOLD} are not drawn "
                         f"(shown as {SUPPRESSED_TEXT} in the table).")
-    panel.set_texts(title=_CHART_TITLES["monthly"] + f" ({monthly['age_label']}), " + _("by ethnic group"),
+    status = _("Only one month is loaded for this selection: no trend to show yet.") if sum(loaded) == 1 else ""
+    panel.set_texts(title=_("(d) Searches of children (0-17) per month, by ethnic group"), status=status,
                     subtitle=f"{monthly['area_label']} · {monthly['period']['label']} · {monthly['ethnicity_label']}"
                              " · " + _("counts of searches (no denominator)"),
                     legend=[(n if n != UNKNOWN else _("unknown ethnicity (dashed)"), GROUP_COLOURS[n])
                             for n in series_names], notes=notes)
     rows = [[month, *([_small(monthly["groups"][n][i]) for n in series_names] if loaded[i]
                       else [_("none loaded")] * len(series_names))] for i, month in enumerate(months)]
-    panel.model.set_table([_("Month"), *series_names], rows)
+    panel.set_table([_("Month"), *series_names], rows)
 
 
 def _draw_outcomes(panel: ChartPanel, outcomes: Mapping[str, Mapping]) -> None:
-    """Chart (e): find rate and more-than-outer-clothing rate for children, clustered by measure."""
-    clusters: list[tuple[str, Mapping | None, str]] = []  # (label, result to draw or None, placeholder text)
-    statuses, context = [], None
+    """Chart (e): find rate and more-than-outer-clothing rate for children, clustered by measure.
+
+    A measure recorded for no search in the selection gets a "not recorded" cluster saying so; the
+    first such measure is followed by the "any outcome other than no further action" rate, labelled
+    as shown in its place.
+    """
+    clusters: list[tuple[str, Mapping | None, str]] = []  # (tick label, result to draw or None, placeholder)
+    statuses: list[str] = []
+    context = None
     fallback_shown = False
     for key in ("find-rate", "removal-rate"):
         result = outcomes.get(key, {})
@@ -875,24 +970,21 @@ def _draw_outcomes(panel: ChartPanel, outcomes: Mapping[str, Mapping]) -> None:
         if not result["not_recorded"]:
             clusters.append((result["label"], result, ""))
             continue
-        statuses.append(f"{result['label']}: " + _("NOT RECORDED for any search of a child in this selection."))
+        clusters.append((result["label"], None, _("not recorded")))
+        line = f"{result['label']}: " + _("NOT RECORDED for any search of a child in this selection.")
         if "alternative" in result and not fallback_shown:
             fallback_shown = True
-            alternative = dict(result["alternative"])
-            clusters.append((f"{alternative['label']}\n" + _("(shown because ") + f"{result['label']}"
-                             + _(" is not recorded)"), alternative, ""))
-            statuses.append(_("Shown instead: ") + alternative["label"] + ".")
-        clusters.append((result["label"], None, _("not recorded")))
+            alternative = result["alternative"]
+            clusters.append((_("instead: ") + alternative["label"], alternative, ""))
+            line += " " + _("Shown instead: ") + alternative["label"] + "."
+        statuses.append(line)
     groups = list(ETHNIC_GROUPS)
     step = BAR_WIDTH / len(groups)
-    rows, tops, suppressed = [], [0.0], []
+    rows, tops, suppressed, placeholders = [], [10.0], [], []
     for cluster, (label, result, placeholder) in enumerate(clusters):
-        short = label.split("\n")[0]
         if result is None:
-            panel.add_label(cluster, 50, placeholder, anchor=(0.5, 0.5), colour=OKABE_ITO["vermillion"], width=220,
-                            bold=True)
-            panel.add_tip(cluster - 0.5, cluster + 0.5, -1e9, 1e9, f"{short}: {placeholder}")
-            rows.append([short, "-", "-", "-", "-", "-", "-", placeholder])
+            placeholders.append((cluster, label, placeholder))
+            rows.append([label, "-", "-", "-", "-", "-", "-", placeholder])
             continue
         for index, group in enumerate(result["groups"]):
             name = group["group"]
@@ -901,32 +993,38 @@ def _draw_outcomes(panel: ChartPanel, outcomes: Mapping[str, Mapping]) -> None:
             value = group["proportion"]
             if hidden or value is None:
                 panel.add_label(x, 0, SUPPRESSED_TEXT if hidden == SUPPRESSED_TEXT else "–")
-                panel.add_tip(x - step / 2, x + step / 2, 0, 1e9, f"{short}, {name}: {hidden or group['reason']}")
+                panel.add_tip(x - step / 2, x + step / 2, 0, 1e9, f"{label}, {name}: {hidden or group['reason']}")
                 if hidden == SUPPRESSED_TEXT:
-                    suppressed.append(f"{short}: {name}")
+                    suppressed.append(f"{result['label']}: {name}")
             else:
                 low, high = group["proportion_ci_low"], group["proportion_ci_high"]
-                panel.add_bar(f"{short} {name}", x, value * 100, step * 0.9, GROUP_COLOURS[name],
-                              f"{short}, {name}: {group['positive']:,} of {group['recorded']:,} searches of children "
-                              f"= {value * 100:.1f}% (95% interval {low * 100:.1f}–{high * 100:.1f}%)")
-                panel.add_whisker(f"{short} {name}", x, value * 100, low * 100, high * 100, beam=step * 0.3,
-                                  width=1.2)
+                panel.add_bar(f"{result['measure']} {name}", x, value * 100, step * 0.9, GROUP_COLOURS[name],
+                              f"{result['label']}, {name}: {group['positive']:,} of {group['recorded']:,} searches "
+                              f"of children = {value * 100:.1f}% (95% interval {low * 100:.1f}–{high * 100:.1f}%)")
+                panel.add_whisker(f"{result['measure']} {name}", x, value * 100, low * 100, high * 100,
+                                  beam=step * 0.3, width=1.2)
                 tops.append(high * 100)
-            rows.append(_proportion_row(short, group, hidden))
-    panel.set_category_ticks("bottom", [(i, label) for i, (label, _r, _p) in enumerate(clusters)])
-    panel.set_ranges((-0.5, max(1, len(clusters)) - 0.5), (0, min(100.0, _nice_top(max(tops + [10.0])))))
+            rows.append(_proportion_row(result["label"], group, hidden))
+    top = min(100.0, _nice_top(max(tops)))
+    for cluster, label, placeholder in placeholders:
+        panel.add_label(cluster, top / 2, f"{label}:\n{placeholder}", anchor=(0.5, 0.5),
+                        colour=OKABE_ITO["vermillion"], width=260, bold=True)
+        panel.add_tip(cluster - 0.5, cluster + 0.5, -1e9, 1e9, f"{label}: {placeholder}")
+    panel.set_category_ticks("bottom", [(i, label if result is not None else "")
+                                        for i, (label, result, _p) in enumerate(clusters)])
+    panel.set_ranges((-0.5, max(1, len(clusters)) - 0.5), (0, top))
     panel.set_axes(left="% " + _("of searches of children"), bottom=_("measure"))
+    title = _("(e) Outcomes of searches of children (0-17), by ethnic group")
     if context is None:
-        panel.set_texts(title=_CHART_TITLES["outcomes"], status="; ".join(statuses))
+        panel.set_texts(title=title, status="\n".join(statuses))
     else:
-        panel.set_texts(title=_CHART_TITLES["outcomes"] + _(" (children, 0-17), by ethnic group"),
-                        subtitle=_subtitle(context, with_age=False, with_denominator=False),
-                        legend=[(g, GROUP_COLOURS[g]) for g in groups], status=" ".join(statuses),
-                        notes=_notes(context, suppressed, extra=[
+        panel.set_texts(title=title, subtitle=_subtitle(context, with_age=False, with_denominator=False),
+                        legend=[(g, GROUP_COLOURS[g]) for g in groups], status="\n".join(statuses),
+                        notes=_notes(context, suppressed, separator="; ", extra=[
                             _("Proportions of searches where the field is recorded; whiskers: 95% Wilson interval. "
                               "'More than outer clothing removed' is not the same as a strip search.")]))
-    panel.model.set_table([_("Measure"), _("Group"), _("Searches"), _("Recorded"), _("Positive"), "%",
-                           _("95% interval"), _("Note")], rows)
+    panel.set_table([_("Measure"), _("Group"), _("Searches"), _("Recorded"), _("Positive"), "%",
+                     _("95% interval"), _("Note")], rows)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -935,9 +1033,9 @@ def _hidden(group: Mapping) -> tuple[str | None, str | None]:
     reason = group.get("reason")
     if reason == NOT_AN_OFFICER_CATEGORY:
         return NOT_AN_OFFICER_CATEGORY, reason
-    if group.get("suppressed") and (group.get("positive") is not None or group.get("searches")):
-        return SUPPRESSED_TEXT, reason
-    if group.get("suppressed") and group.get("searches") == 0 and "proportion" not in group:
+    if group.get("recorded") == 0:  # an outcome field not recorded: the reason says so, not "<10"
+        return None, reason
+    if group.get("suppressed"):
         return SUPPRESSED_TEXT, reason
     return None, reason
 
@@ -958,10 +1056,9 @@ def _forest_measure(result: Mapping) -> str:
 
 
 def _proportion_row(label: str, group: Mapping, hidden: str | None) -> list:
-    suppressed = bool(hidden)
     return [label, group["group"], _cell(group["searches"], decimals=0), _cell(group["recorded"], decimals=0),
-            _cell(group["positive"], suppressed=suppressed, decimals=0),
-            _cell(group["proportion"], suppressed=suppressed, reason=group["reason"], percent=True),
+            _figure(group["positive"], hidden, count=True),
+            _figure(group["proportion"], hidden, reason=group["reason"], percent=True),
             _interval_cell(group["proportion_ci_low"], group["proportion_ci_high"], hidden, percent=True),
             _reason_text(group, hidden)]
 
@@ -1012,23 +1109,26 @@ def _subtitle(result: Mapping, *, with_age: bool = True, with_denominator: bool 
     pieces = [result["area_label"] + f" ({', '.join(result['forces'])})", result["period"]["label"],
               result["ethnicity_label"]]
     if with_age:
-        pieces.insert(0, _("age ") + result["age_label"])
+        age = result["age_label"]
+        pieces.insert(0, _("age ") + age if age[:1].isdigit() else age)
     if with_denominator:
-        pieces.append(_("denominator: ") + f"{denominator['label']} " + _("usual residents") + f", {denominator['area']}")
+        pieces.append(_("denominator: ") + f"{denominator['label']} " + _("usual residents")
+                      + f", {denominator['area']}")
     return " · ".join(pieces)
 
 
-def _notes(result: Mapping, suppressed: Sequence[str], *, extra: Sequence[str] = (), unknown: bool = True) -> list[str]:
+def _notes(result: Mapping, suppressed: Sequence[str], *, extra: Sequence[str] = (), unknown: bool = True,
+           separator: str = ", ") -> list[str]:
     notes = []
     if suppressed:
-        notes.append(_("Suppressed (fewer than 10, not drawn): ") + ", ".join(suppressed) + ".")
+        notes.append(_("Suppressed (fewer than 10, not drawn): ") + separator.join(suppressed) + ".")
     if unknown:
         count = result["unknown_ethnicity"]
         share = result.get("unknown_ethnicity_share")
         notes.append(_("Unknown ethnicity: ") + (SUPPRESSED_TEXT if count < SUPPRESSION_THRESHOLD else f"{count:,}")
                      + _(" searches") + (f" ({share * 100:.1f}%)" if isinstance(share, float)
                                           and count >= SUPPRESSION_THRESHOLD else "")
-                     + _(", in no group's bar."))
+                     + _(", not in any group."))
     cells = result["denominator"].get("suppressed_cells")
     if cells:
         notes.append(f"{cells:,} " + _("suppressed Census cells counted as 0 in the denominator."))
@@ -1095,4 +1195,4 @@ def _escape(text: str) -> str:
 
 
 __all__ = ["CHART_KEYS", "GROUP_COLOURS", "OKABE_ITO", "ChartPanel", "DisparityView", "ExportRole",
-           "FigureTableModel", "ETHNICITY_LABELS", "MEASURES"]
+           "FigureTableModel"]

@@ -17,10 +17,13 @@ from stopsearch_app.store.queries import RecordFilter, coverage, matching_ids, m
 from stopsearch_app.ui.compliance_view import ComplianceView
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.detail_pane import DetailPane
+from stopsearch_app.ui.disparity_view import DisparityView
 from stopsearch_app.ui.filter_bar import FilterBar
 from stopsearch_app.ui.import_flow import ImportController, QuarantineDialog
 from stopsearch_app.ui.mapping_dialog import MappingDialog
 from stopsearch_app.ui.records_model import RecordsTableModel
+from stopsearch_app.ui.review_panel import SupervisorReviewPage
+from stopsearch_app.ui.samples_dialog import SamplesDialog
 from stopsearch_app.ui.tasks import BackgroundTask
 
 
@@ -31,27 +34,25 @@ class Actions:
     IMPORT_LOCAL = "import_local"
     QUARANTINE = "quarantine"
     QUIT = "quit"
+    SAMPLES = "samples"
+    EXPORT_PACK = "export_pack"
 
 
 class RecordsPage(QWidget):
     """Filter bar over the record table, with a count line; ids load off the UI thread."""
 
-    def __init__(self, context: AppContext, parent: QWidget | None = None, *, needs_review: bool = False) -> None:
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        self._needs_review = needs_review
-        self._filter = RecordFilter(needs_review=needs_review, children_only=needs_review)
+        self._filter = RecordFilter()
         self._verdict_filter: RecordFilter | None = None  # set from the compliance overview
-        self._sort: tuple[str | None, bool] = ("findings", False) if needs_review else (None, False)
+        self._sort: tuple[str | None, bool] = (None, False)
         self._loader: BackgroundTask | None = None
         self._stats_task: BackgroundTask | None = None
         self._pending = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.filter_bar = FilterBar(context, self)
-        if needs_review:
-            self.filter_bar.children_only.setChecked(True)
-            self.filter_bar.children_only.setEnabled(False)
         layout.addWidget(self.filter_bar)
         count_row = QHBoxLayout()
         self.count_label = QLabel(self)
@@ -87,8 +88,7 @@ class RecordsPage(QWidget):
         context.notifier.records_changed.connect(self.reload)
 
     def set_filter(self, record_filter: RecordFilter) -> None:
-        self._filter = record_filter.with_(needs_review=self._needs_review,
-                                           children_only=record_filter.children_only or self._needs_review)
+        self._filter = record_filter
         self.reload()
 
     def show_verdict(self, verdict_filter: RecordFilter | None) -> None:
@@ -185,11 +185,12 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("main_tabs")
         self.records_page = RecordsPage(context, self)
         self.compliance_view = ComplianceView(context, self)
-        self.review_page = RecordsPage(context, self, needs_review=True)
-        self.review_page.setObjectName("review_page")
+        self.review_page = SupervisorReviewPage(context, self)
         self.tabs.addTab(self.records_page, _("Records"))
         self.tabs.addTab(self.compliance_view, _("Charter compliance"))
-        self.tabs.addTab(self.review_page, _("Needs review (children)"))
+        self.tabs.addTab(self.review_page, _("Review (children)"))
+        self.disparity_view = DisparityView(context, self)
+        self.tabs.addTab(self.disparity_view, _("Disparity"))
         self.setCentralWidget(self.tabs)
         self.compliance_view.show_records.connect(self._show_verdict_records)
 
@@ -206,18 +207,18 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self.records_page.table.selectionModel().selectionChanged.connect(
             lambda selected, _old: self._on_selection(self.records_page, selected))
-        self.review_page.table.selectionModel().selectionChanged.connect(
-            lambda selected, _old: self._on_selection(self.review_page, selected))
+        self.review_page.queue.record_selected.connect(
+            lambda search_id: self.detail.show_record(search_id if search_id >= 0 else None))
         context.notifier.status_message.connect(lambda text: self.statusBar().showMessage(text, 15_000))
         context.notifier.records_changed.connect(self._on_records_changed)
         self.coverage_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.coverage_label)
         self._coverage_task: BackgroundTask | None = None
+        self._pack_task: BackgroundTask | None = None
         self._update_coverage()
         if context.settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(context.settings.window_geometry.encode()))
         self.records_page.reload()
-        self.review_page.reload()
 
     def _build_actions(self) -> None:
         toolbar = QToolBar(_("Main"), self)
@@ -242,6 +243,20 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
             if key != Actions.QUIT:
                 toolbar.addAction(action)
+        review_menu = self.menuBar().addMenu(_("&Review"))
+        samples = QAction(_("Dip samples and panel meetings…"), self)
+        samples.setObjectName(Actions.SAMPLES)
+        samples.triggered.connect(self.show_samples)
+        review_menu.addAction(samples)
+        toolbar.addSeparator()
+        toolbar.addAction(samples)
+        self.actions[Actions.SAMPLES] = samples
+        export = QAction(_("Export review pack…"), self)
+        export.setObjectName(Actions.EXPORT_PACK)
+        export.triggered.connect(self.export_pack)
+        review_menu.addAction(export)
+        toolbar.addAction(export)
+        self.actions[Actions.EXPORT_PACK] = export
 
     # --- import ---
     def _start_dir(self) -> str:
@@ -303,6 +318,38 @@ class MainWindow(QMainWindow):
             force = text.strip().lower() or None
         self.importer.start(paths, force)
 
+    def show_samples(self) -> None:
+        self.samples_dialog = SamplesDialog(self._context, self)
+        self.samples_dialog.open()
+
+    def export_pack(self) -> None:
+        """A review pack of the records the Records tab shows (redacted; see the samples dialog for samples)."""
+        folder = QFileDialog.getExistingDirectory(self, _("Folder for the review pack"), self._start_dir())
+        if folder:
+            self.export_pack_to(Path(folder))
+
+    def export_pack_to(self, folder: Path) -> BackgroundTask:
+        from stopsearch_app.commands_export import PackRequest, export_pack
+
+        record_filter = self.records_page.effective_filter()
+        request = PackRequest(out=folder, force=record_filter.forces[0] if record_filter.forces else None,
+                              month_from=record_filter.month_from, month_to=record_filter.month_to,
+                              age="child" if record_filter.children_only else "all")
+        engine, user = self._context.engine, self._context.user_name
+        task = BackgroundTask(lambda progress, cancelled: export_pack(engine, request, user=user), self)
+        self._pack_task = task
+        task.succeeded.connect(lambda result: self.statusBar().showMessage(
+            _("Review pack written to ") + str(getattr(result, "path", folder)), 20_000))
+        task.failed.connect(lambda message: QMessageBox.warning(self, _("Review pack"), message))
+        task.finished.connect(self._pack_done)
+        task.start()
+        return task
+
+    def _pack_done(self) -> None:
+        if self._pack_task is not None:
+            self._pack_task.deleteLater()
+        self._pack_task = None
+
     def show_quarantine(self) -> None:
         QuarantineDialog(self._context, None, self).open()
 
@@ -339,8 +386,7 @@ class MainWindow(QMainWindow):
 
     def _show_coverage(self, covered) -> None:
         months = sorted({c.month for c in covered})
-        for page in (self.records_page, self.review_page):
-            page.filter_bar.reload_choices(months)
+        self.records_page.filter_bar.reload_choices(months)
         partial = [f"{c.force} {c.month}" for c in covered if c.partial]
         gaps = missing_months(covered)
         text = f"{len(covered)} " + _("force-months loaded")
@@ -355,14 +401,16 @@ class MainWindow(QMainWindow):
             + [f"{force}: " + _("missing") + f" {', '.join(months)}" for force, months in gaps.items()]))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        self.disparity_view.shutdown()
         if self.importer.is_running():
             self.importer.cancel()
             if self.importer.task is not None:
                 self.importer.task.wait(30_000)
         for page in (self.records_page, self.review_page):
             page.wait_idle()
-        if self._coverage_task is not None:
-            self._coverage_task.wait(30_000)
+        for task in (self._coverage_task, self._pack_task):
+            if task is not None:
+                task.wait(60_000)
         self._context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         try:
             self._context.save_settings()

@@ -1,0 +1,284 @@
+"""The review-pack export: the application service behind ``stopsearch export-pack`` and the app's
+"Export review pack…" (no Qt here).
+
+It selects the records (filters as for ``disparity``: force, months, borough, age band; or a dip sample
+of them, ``--sample N --seed S``, drawn by :func:`stopsearch_app.domain.review.draw`; or a saved sample),
+reads their latest charter verdicts and their findings, computes the disproportionality table when
+:mod:`stopsearch_app.disparity` is available, and hands everything to
+:func:`stopsearch_app.io.review_pack.write_pack`. Redacted unless ``redact=False``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Engine, select
+
+from stopsearch_app import __version__
+from stopsearch_app.domain import review
+from stopsearch_app.domain.charter.engine import unpack_verdicts
+from stopsearch_app.domain.charter.verdicts import Verdict
+from stopsearch_app.io.review_pack import ChartRenderer, PackContent, PackResult, write_pack
+from stopsearch_app.store.checks import latest_run
+from stopsearch_app.store.frames import load_records
+from stopsearch_app.store.queries import Labels, RecordFilter
+from stopsearch_app.store.reviews import all_findings, load_sample, search_ids_for
+from stopsearch_app.store.schema import check_run, record_check
+
+AGES = ("all", "child", "under-10", "10-17", "adult")
+CENSUS_META = ("census", "census2021_la_age_ethnicity.meta.toml")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class PackRequest:
+    """What to export; the ``export-pack`` options."""
+
+    out: Path
+    force: str | None = None
+    month_from: str | None = None
+    month_to: str | None = None
+    borough: str | None = None
+    age: str = "all"
+    area: str = "london"
+    ethnicity: str = "self"
+    measure: str = "rate"
+    sample: int | None = None  # draw a dip sample of this many (always-included children on top)
+    seed: int | None = None  # the sample's seed (a new one is drawn and recorded when None)
+    sample_name: str | None = None  # export a saved sample's records instead (UI)
+    redact: bool = True
+
+    def __post_init__(self) -> None:
+        if self.age not in AGES:
+            raise ValueError(f"unknown age band {self.age!r}; expected one of {', '.join(AGES)}")
+        if self.ethnicity not in ("self", "officer"):
+            raise ValueError("--ethnicity must be self or officer")
+        if self.sample is not None and self.sample < 1:
+            raise ValueError("--sample must be 1 or more")
+        if self.seed is not None:
+            if self.sample is None:
+                raise ValueError("--seed needs --sample N: a seed only chooses a sample")
+            review.validate_seed(self.seed)
+        if self.sample is not None and self.sample_name:
+            raise ValueError("give a sample size or a saved sample, not both")
+        review.SampleFilters(month_from=self.month_from, month_to=self.month_to)  # validates the months
+
+    def filters_json(self) -> dict[str, object]:
+        return {"force": self.force, "month_from": self.month_from, "month_to": self.month_to,
+                "borough": self.borough, "age": self.age, "area": self.area, "ethnicity": self.ethnicity,
+                "measure": self.measure}
+
+
+def _age_mask(frame: pd.DataFrame, age: str) -> pd.Series:
+    status = frame["child_status"].astype(object) if "child_status" in frame else pd.Series(None, index=frame.index)
+    band = frame["child_band"].astype(object) if "child_band" in frame else pd.Series(None, index=frame.index)
+    age_range = frame["age_range"].astype(object) if "age_range" in frame else pd.Series(None, index=frame.index)
+    child = status.eq("child").fillna(False).astype(bool)
+    under_10 = child & (band.eq("under_10").fillna(False).astype(bool) | age_range.eq("under 10").fillna(False).astype(bool))
+    return {"all": pd.Series(True, index=frame.index), "child": child, "under-10": under_10,
+            "10-17": child & ~under_10, "adult": status.eq("adult").fillna(False).astype(bool)}[age]
+
+
+def verdict_columns(engine: Engine, search_ids: np.ndarray) -> tuple[list[str], pd.DataFrame]:
+    """(rule order of the latest run, DataFrame indexed by search id with one column of verdict keys per
+    rule). Records checked by an older run are mapped through that run's own rule order."""
+    run = latest_run(engine)
+    order = run["rule_order"].split(",") if run else []
+    out = pd.DataFrame(index=pd.Index(search_ids, name="search_id"), columns=order, dtype=object)
+    if not order or not len(search_ids):
+        return order, out
+    keys = np.array([None] + [Verdict(code).key for code in range(1, len(Verdict) + 1)], dtype=object)
+    with engine.connect() as connection:
+        orders = dict(connection.execute(select(check_run.c.id, check_run.c.rule_order)).all())
+        ids = [int(i) for i in search_ids]
+        rows = []
+        for start in range(0, len(ids), 900):
+            rows.extend(connection.execute(select(record_check.c.search_id, record_check.c.run_id,
+                                                  record_check.c.verdicts)
+                                           .where(record_check.c.search_id.in_(ids[start:start + 900]))).all())
+    checked = pd.DataFrame(rows, columns=["search_id", "run_id", "verdicts"])
+    for run_id, group in checked.groupby("run_id"):
+        run_order = orders[run_id].split(",")
+        codes = unpack_verdicts(group["verdicts"].tolist(), run_order, index=pd.Index(group["search_id"]))
+        for rule_id in order:
+            if rule_id in codes:
+                out.loc[codes.index, rule_id] = keys[codes[rule_id].to_numpy(dtype=np.int64)]
+    return order, out
+
+
+def census_table_info() -> dict[str, object]:
+    from stopsearch_app.resources import load_toml
+
+    try:
+        meta = load_toml(*CENSUS_META)
+    except (OSError, ValueError):
+        return {}
+    return {"file": CENSUS_META[1].replace(".meta.toml", ".csv"), "source": meta.get("source"),
+            "year": meta.get("year"), "classification": meta.get("classification"),
+            "source_sha256": meta.get("source_sha256"), "licence": meta.get("licence")}
+
+
+def disparity_table(engine: Engine, labels: Labels, request: PackRequest) -> tuple[dict | None, str]:
+    """compute_disparity's result for the request, or (None, why not)."""
+    from stopsearch_app.disparity import compute_disparity
+
+    area = request.borough.strip() if request.borough and request.borough.strip() else request.area
+    try:
+        return compute_disparity(engine, labels, measure=request.measure, ethnicity=request.ethnicity, age=request.age,
+                                 area=area, month_from=request.month_from, month_to=request.month_to,
+                                 force=request.force), ""
+    except ValueError as error:  # DisparityUnavailable and bad requests: the pack says why
+        return None, str(error)
+
+
+def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labels | None = None,
+                chart_renderer: ChartRenderer | None = None, progress: Progress | None = None) -> PackResult:
+    """Select, assemble and write the pack (see the module docstring). ValueError when nothing matches."""
+    labels = labels or Labels(engine)
+    step = (lambda done, message: progress(done, 5, message)) if progress else (lambda done, message: None)
+    step(0, "selecting records")
+    sample_info: dict[str, object] | None = None
+    allocation = None
+    if request.sample_name:
+        saved = load_sample(engine, request.sample_name)
+        rows = search_ids_for(engine, labels, saved.record_ids)  # the members' current rows (after re-imports)
+        frame = load_records(engine, RecordFilter(record_ids=tuple(rows.values()) or (-1,)), labels)
+        frame["record_id"] = review.record_ids_of(frame) if len(frame) else pd.Series([], dtype=object)
+        positions = {member.record_id: member for member in saved.members}
+        frame = frame[frame["record_id"].isin(positions)].copy()
+        frame["sample_position"] = frame["record_id"].map(lambda rid: positions[rid].position)
+        frame["sample_reason"] = frame["record_id"].map(lambda rid: positions[rid].reason)
+        frame = frame.sort_values("sample_position")
+        missing = len(positions) - len(frame)
+        sample_info = {"name": saved.name, "n": saved.n, "seed": saved.seed, "strata": saved.strata,
+                       "filters": saved.filters.as_json(), "method_version": saved.method_version,
+                       "size": saved.size, "always_included": saved.always_included,
+                       "created_by": saved.created_by, "created_at": saved.created_at.isoformat(),
+                       "members_not_loaded": missing, "always_included_rule": _ALWAYS_RULE}
+        allocation = saved.allocation
+        request = replace(request, month_from=request.month_from or saved.filters.month_from,
+                          month_to=request.month_to or saved.filters.month_to)
+    else:
+        record_filter = RecordFilter(forces=(request.force,) if request.force else (), month_from=request.month_from,
+                                     month_to=request.month_to, boroughs=(request.borough,) if request.borough else (),
+                                     children_only=request.age in ("child", "under-10", "10-17"))
+        frame = load_records(engine, record_filter, labels)
+        if len(frame):
+            frame = frame[_age_mask(frame, request.age).to_numpy()].copy()
+            frame["record_id"] = review.record_ids_of(frame)
+        if request.sample is not None and len(frame):
+            seed = request.seed if request.seed is not None else review.new_seed()
+            filters = review.SampleFilters(month_from=request.month_from, month_to=request.month_to,
+                                           forces=(request.force,) if request.force else (),
+                                           boroughs=(request.borough,) if request.borough else (),
+                                           children_only=False, ethnicity_source=request.ethnicity)
+            drawn = review.draw(frame, request.sample, seed, filters)
+            order = {rid: position for position, rid in enumerate(drawn.record_ids, start=1)}
+            frame = frame[frame["record_id"].isin(order)].copy()
+            frame["sample_position"] = frame["record_id"].map(order)
+            frame["sample_reason"] = frame["record_id"].map(drawn.reasons)
+            frame = frame.sort_values("sample_position")
+            sample_info = {"name": None, "n": drawn.n, "seed": drawn.seed, "strata": drawn.strata_label,
+                           "filters": {**filters.as_json(), "age": request.age},
+                           "method_version": drawn.method_version, "size": len(drawn.record_ids),
+                           "always_included": drawn.always_included, "drawn": drawn.drawn,
+                           "population": drawn.population, "always_included_rule": _ALWAYS_RULE}
+            allocation = drawn.allocation
+    if frame.empty:
+        raise ValueError("no records match these filters: nothing to export")
+    step(1, f"reading the verdicts of {len(frame):,} records")
+    order, verdicts = verdict_columns(engine, frame["search_id"].to_numpy())
+    frame = frame.reset_index(drop=True)
+    for rule_id in order:
+        frame[rule_id] = verdicts[rule_id].reindex(frame["search_id"]).to_numpy()
+    step(2, "reading findings")
+    findings = [{"record_id": state.record_id, "kind": state.kind, "status": state.status, "version": state.version,
+                 "fields": dict(state.fields), "vocabulary_version": state.vocabulary_version,
+                 "created_by": state.created_by, "updated_by": state.updated_by, "updated_at": state.updated_at}
+                for state in all_findings(engine, frame["record_id"].tolist())]
+    step(3, "computing the disproportionality table")
+    disparity, unavailable = disparity_table(engine, labels, request)
+    run = latest_run(engine)
+    rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])} if run else {}
+    census = census_table_info()
+    if disparity and isinstance(disparity.get("denominator"), Mapping):
+        census["denominator"] = {key: disparity["denominator"].get(key)  # type: ignore[union-attr]
+                                 for key in ("source", "year", "label", "area", "age_band")}
+    manifest = {
+        "app": "stopsearch-app", "app_version": __version__, "generated_by": user,
+        "filters": request.filters_json(), "sample": sample_info,
+        "rule_set": ({"id": run["ruleset_id"], "version": run["ruleset_version"], "hash": run["ruleset_hash"],
+                      "run_id": run["id"], "checked_at": _utc_text(run["started_at"]), "checked_by": run["run_by"]}
+                     if run else None),
+        "census_table": census,
+        "disparity": ({"measure": request.measure, "age": request.age, "ethnicity": request.ethnicity,
+                       "area": request.borough or request.area, "available": disparity is not None,
+                       "unavailable_reason": unavailable or None}),
+    }
+    content = PackContent(records=frame, rule_order=order,
+                          rule_titles={rule_id: rules.get(rule_id, {}).get("title", "") for rule_id in order},
+                          findings=findings, disparity=disparity, disparity_unavailable=unavailable,
+                          sample_allocation=allocation, manifest=manifest)
+    step(4, "writing the pack")
+    if chart_renderer is None and disparity and engine.url.database not in (None, "", ":memory:"):
+        from stopsearch_app.pack_charts import chart_renderer as subprocess_renderer
+
+        area = request.borough.strip() if request.borough and request.borough.strip() else request.area
+        chart_renderer = subprocess_renderer(engine.url.render_as_string(hide_password=False), {
+            "measure": request.measure, "ethnicity": request.ethnicity, "age": request.age, "area": area,
+            "month_from": request.month_from, "month_to": request.month_to, "force": request.force})
+    result = write_pack(request.out, content, redacted=request.redact, chart_renderer=chart_renderer)
+    step(5, "done")
+    return result
+
+
+def _utc_text(moment) -> str:
+    from datetime import UTC
+
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).isoformat()
+
+
+_ALWAYS_RULE = ("every child search in the selection with search level mts, eip or intimate, or power CJPOA_S60, "
+                "TA_S47A or POA_S11, is included on top of the random draw")
+
+
+def request_from_args(args) -> PackRequest:
+    return PackRequest(out=Path(args.out), force=getattr(args, "filter_force", None),
+                       month_from=getattr(args, "month_from", None), month_to=getattr(args, "month_to", None),
+                       borough=getattr(args, "borough", None), age=getattr(args, "age", None) or "all",
+                       area=getattr(args, "area", None) or "london", ethnicity=getattr(args, "ethnicity", None) or "self",
+                       sample=getattr(args, "sample", None), seed=getattr(args, "seed", None),
+                       redact=not bool(getattr(args, "no_redact", False)))
+
+
+def run_cli(args) -> tuple[dict, int]:
+    """``stopsearch export-pack``: (JSON object, exit status); ``_text`` is printed without ``--json``.
+
+    ``args`` has db, out, filter_force, month_from, month_to, borough, age, area, ethnicity, sample,
+    seed, no_redact, user. A bad request raises ``ValueError`` (the CLI exits 1 with its message)."""
+    from stopsearch_app.settings import default_user_name
+    from stopsearch_app.store.database import open_database
+
+    request = request_from_args(args)
+    engine = open_database(getattr(args, "db", None))
+    try:
+        result = export_pack(engine, request, user=getattr(args, "user", None) or default_user_name() or "cli")
+    finally:
+        engine.dispose()
+    output = result.as_json()
+    sample = result.manifest.get("sample")
+    if isinstance(sample, Mapping):
+        output["sample"] = {key: sample.get(key) for key in ("n", "seed", "size", "always_included")}
+    lines = [f"review pack: {result.path}", f"records: {result.records:,} · findings: {result.findings:,}",
+             "redacted: yes" if result.redacted else "NOT REDACTED: for the supervisor's own use only",
+             "files: " + ", ".join(result.files)]
+    if isinstance(sample, Mapping):
+        lines.append(f"sample: {sample.get('size')} records (seed {sample.get('seed')}; "
+                     f"{sample.get('always_included')} always included)")
+    output["_text"] = "\n".join(lines)
+    return output, 0

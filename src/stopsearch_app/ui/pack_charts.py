@@ -1,0 +1,57 @@
+"""Drawing a review pack's charts as PNG files, in a process of its own.
+
+    python -m stopsearch_app.ui.pack_charts DB_URL FOLDER REQUEST_JSON
+
+The pack is written off the UI thread (and by the command line, which has no Qt), so the charts are
+drawn by this small program on the offscreen platform, with the same drawing code as the Disparity
+tab. It prints the written file names as a JSON list.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+
+def render(db_url: str, folder: Path, request: dict) -> list[str]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from stopsearch_app.disparity import compute_dashboard
+    from stopsearch_app.store.database import open_database
+    from stopsearch_app.store.queries import Labels
+    from stopsearch_app.ui import disparity_view as view
+
+    app = QApplication.instance() or QApplication([])
+    engine = open_database(db_url)
+    dashboard = compute_dashboard(engine, Labels(engine), **request)
+    if "unavailable" in dashboard:
+        return []
+    panels = {key: view.ChartPanel(key) for key in ("rates", "ratios", "age_bands", "monthly", "outcomes")}
+    headline = dashboard["headline"]
+    view._draw_headline(panels["rates"], headline, False)
+    view._draw_forest(panels["ratios"], headline)
+    view._draw_by_age(panels["age_bands"], dashboard["by_age"], headline)
+    view._draw_monthly(panels["monthly"], dashboard["monthly_children"])
+    view._draw_outcomes(panels["outcomes"], dashboard["children_outcomes"])
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for key, panel in panels.items():
+        panel.resize(1100, 700)
+        panel.show()
+        app.processEvents()  # pyqtgraph lays out its axes on the first paint
+        written.append(str(panel.export(folder / f"{key}.png")))
+        panel.close()
+    engine.dispose()
+    return written
+
+
+def main() -> None:
+    db_url, folder, request = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
+    print(json.dumps(render(db_url, folder, request)))
+
+
+if __name__ == "__main__":
+    main()

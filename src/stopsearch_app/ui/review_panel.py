@@ -1,0 +1,591 @@
+"""Supervisor review: the review queue (children's searches with a fail or review verdict, most urgent
+first, filterable by rule, team/station and month) and the finding form for the selected record, with
+its audit trail (issue 5).
+
+Saving goes through the command objects of :mod:`stopsearch_app.store.reviews` (one small transaction
+each, on the UI thread: a finding is a few rows). A stale-version conflict is shown in the form and the
+user's edits stay in it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout,
+                               QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
+                               QPushButton, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget)
+
+from stopsearch_app.domain import review
+from stopsearch_app.i18n import _
+from stopsearch_app.store import reviews
+from stopsearch_app.store.reviews import (ChangeFinding, FindingInvalid, FindingState, NoFinding, NothingChanged,
+                                          NothingToUndo, QueueFilter, RecordFinding, StaleFindingError, UndoFinding)
+from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.simple_models import ListTableModel
+from stopsearch_app.ui.tasks import BackgroundTask
+
+SearchIdRole = Qt.ItemDataRole.UserRole + 21
+RecordIdRole = Qt.ItemDataRole.UserRole + 22
+ALL = ""
+ERROR_STYLE = "color: #a12a00; font-weight: bold;"
+OK_STYLE = "color: #1b5e20;"
+_GREY = QBrush(QColor("#6b6b6b"))
+_SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+                 Qt.ItemDataRole.FontRole, SearchIdRole, RecordIdRole)
+
+
+class QueueColumns:
+    """The queue's columns: (key, heading); keys name QueueRow attributes."""
+
+    ALL = (("priority", _("Priority")), ("findings", _("Charter findings")), ("date", _("Date (London)")),
+           ("record_id", _("Record")), ("age", _("Age")), ("ethnicity", _("Ethnic group")), ("power", _("Power")),
+           ("station", _("Team / station")), ("supervisor_outcome", _("Supervisor finding")),
+           ("panel_rag", _("Panel rating")))
+
+
+class ReviewQueueModel(QAbstractTableModel):
+    """A thin adapter over the ordered search ids of the queue; rows are fetched a page at a time."""
+
+    PAGE_ROWS = 200
+    MAX_CACHED_PAGES = 32
+
+    def __init__(self, context: AppContext, parent=None) -> None:
+        super().__init__(parent)
+        self._context = context
+        self._ids = np.empty(0, dtype=np.int64)
+        self._pages: OrderedDict[int, dict[int, reviews.QueueRow]] = OrderedDict()
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    def set_ids(self, ids: np.ndarray) -> None:
+        self.beginResetModel()
+        self._ids = np.asarray(ids, dtype=np.int64)
+        self._pages.clear()
+        self.endResetModel()
+
+    def refresh_rows(self) -> None:
+        """Forget cached rows (after a finding was saved) without changing the order."""
+        self._pages.clear()
+        if len(self._ids):
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, self.columnCount() - 1))
+
+    def search_id(self, row: int) -> int:
+        return int(self._ids[row])
+
+    def row_of(self, search_id: int) -> int:
+        hits = np.flatnonzero(self._ids == search_id)
+        return int(hits[0]) if len(hits) else -1
+
+    def queue_row(self, row: int) -> reviews.QueueRow | None:
+        page = row // self.PAGE_ROWS
+        rows = self._pages.get(page)
+        if rows is None:
+            ids = self._ids[page * self.PAGE_ROWS:(page + 1) * self.PAGE_ROWS]
+            rows = reviews.queue_rows(self._context.engine, self._context.labels, ids, self._context.rule_orders)
+            self._pages[page] = rows
+            while len(self._pages) > self.MAX_CACHED_PAGES:
+                self._pages.popitem(last=False)
+        else:
+            self._pages.move_to_end(page)
+        return rows.get(int(self._ids[row]))
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(QueueColumns.ALL)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return QueueColumns.ALL[section][1] if 0 <= section < len(QueueColumns.ALL) else None
+        return str(section + 1)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if role not in _SERVED_ROLES or not index.isValid():
+            return None
+        row, column = index.row(), index.column()
+        if not (0 <= row < len(self._ids) and 0 <= column < len(QueueColumns.ALL)):
+            return None
+        if role == SearchIdRole:
+            return int(self._ids[row])
+        item = self.queue_row(row)
+        if item is None:
+            return None
+        if role == RecordIdRole:
+            return item.record_id
+        key = QueueColumns.ALL[column][0]
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if key == "supervisor_outcome" and item.supervisor_outcome else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _GREY if item.supervisor_outcome and key != "supervisor_outcome" else None
+        value = getattr(item, key)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "findings":
+                return _("✗ failed, ? needs review (most urgent first)")
+            if key == "supervisor_outcome":
+                return value or _("Not reviewed yet")
+        if key == "supervisor_outcome" and not value:
+            return _("not reviewed")
+        return "" if value is None else str(value)
+
+
+def _combo(parent: QWidget, name: str, first: str) -> QComboBox:
+    combo = QComboBox(parent)
+    combo.setObjectName(name)
+    combo.addItem(first, ALL)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    return combo
+
+
+class ReviewQueueView(QWidget):
+    """The queue with its filters; emits the selected record's search id (-1: none)."""
+
+    record_selected = Signal(int)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("review_queue")
+        self._context = context
+        self._loader: BackgroundTask | None = None
+        self._pending = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        filters = QHBoxLayout()
+        self.rule = _combo(self, "queue_rule", _("Every rule"))
+        self.station = _combo(self, "queue_station", _("Every team / station"))
+        self.month = _combo(self, "queue_month", _("Every month"))
+        for caption, combo in ((_("Rule"), self.rule), (_("Team"), self.station), (_("Month"), self.month)):
+            label = QLabel(caption + ":", self)
+            label.setBuddy(combo)
+            filters.addWidget(label)
+            filters.addWidget(combo)
+        filters.addStretch(1)
+        layout.addLayout(filters)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("queue_count")
+        layout.addWidget(self.count_label)
+        self.model = ReviewQueueModel(context, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("queue_table")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.verticalHeader().hide()  # the priority column leads; row numbers add nothing
+        for column, width in enumerate((52, 160, 124, 112, 62, 94, 92, 104, 140, 90)):
+            self.table.setColumnWidth(column, width)
+        layout.addWidget(self.table, 1)
+        self.reload_choices()
+        for combo in (self.rule, self.station, self.month):
+            combo.currentIndexChanged.connect(self.reload)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        context.notifier.records_changed.connect(self._on_records_changed)
+        self.reload()
+
+    def queue_filter(self) -> QueueFilter:
+        return QueueFilter(rule=self.rule.currentData() or "", station=self.station.currentData() or "",
+                           month=self.month.currentData() or "")
+
+    def reload_choices(self) -> None:
+        choices = reviews.queue_choices(self._context.engine, self._context.labels)
+        for combo, values in ((self.rule, choices["rules"]), (self.station, choices["stations"]),
+                              (self.month, choices["months"])):
+            current = combo.currentData()
+            combo.blockSignals(True)
+            while combo.count() > 1:
+                combo.removeItem(1)
+            for value in values:
+                combo.addItem(value, value)
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+            combo.blockSignals(False)
+
+    def _on_records_changed(self) -> None:
+        self.reload_choices()
+        self.reload()
+
+    def reload(self) -> None:
+        """Ask the database for the queue's ids on a worker thread."""
+        if self._loader is not None:
+            self._pending = True
+            return
+        engine, labels, queue_filter = self._context.engine, self._context.labels, self.queue_filter()
+        orders = dict(self._context.rule_orders)
+        self.count_label.setText(_("Loading…"))
+        task = BackgroundTask(lambda progress, cancelled: reviews.queue_ids(engine, labels, queue_filter, orders), self)
+        self._loader = task
+        task.succeeded.connect(self._show_ids)
+        task.failed.connect(lambda message: self.count_label.setText(_("Could not load the queue: ") + message))
+        task.finished.connect(self._loader_finished)
+        task.start()
+
+    def _show_ids(self, ids: np.ndarray) -> None:
+        self.model.set_ids(ids)
+        self.count_label.setText(f"{len(ids):,} " + _("searches of children to review (a fail or a review "
+                                                       "verdict), most urgent first"))
+        self.record_selected.emit(-1)
+
+    def _loader_finished(self) -> None:
+        if self._loader is not None:
+            self._loader.wait(10_000)
+            self._loader.deleteLater()
+        self._loader = None
+        if self._pending:
+            self._pending = False
+            self.reload()
+
+    def is_loading(self) -> bool:
+        return self._loader is not None
+
+    def wait_idle(self) -> None:
+        if self._loader is not None:
+            self._loader.wait(30_000)
+
+    def _on_selection(self, *_args) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        self.record_selected.emit(self.model.search_id(rows[0].row()) if rows else -1)
+
+    def select_row(self, row: int) -> None:
+        self.table.selectRow(row)
+
+
+class ReviewPanel(QWidget):
+    """The supervisor's finding form for one record, with Save / Change / Undo and the audit trail."""
+
+    finding_saved = Signal(str)  # record id
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("review_panel")
+        self._context = context
+        self.record: reviews.RecordForReview | None = None
+        self.state: FindingState | None = None  # the supervisor finding as last read (the base version)
+        self._rule_boxes: dict[str, QCheckBox] = {}
+
+        layout = QVBoxLayout(self)
+        self.heading = QLabel(_("Select a record in the queue to review it."), self)
+        self.heading.setObjectName("review_heading")
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.heading)
+        self.version_label = QLabel(self)
+        self.version_label.setObjectName("finding_version")
+        self.version_label.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.version_label)
+
+        form = QFormLayout()
+        self.outcome = QComboBox(self)
+        self.outcome.setObjectName("finding_outcome")
+        self.outcome.addItem(_("— choose an outcome —"), None)
+        for term in review.vocabularies().supervisor_outcomes:
+            self.outcome.addItem(_(term.label), term.key)
+            self.outcome.setItemData(self.outcome.count() - 1, _(term.description), Qt.ItemDataRole.ToolTipRole)
+        form.addRow(_("Outcome"), self.outcome)
+        self.outcome_help = QLabel(self)
+        self.outcome_help.setWordWrap(True)
+        self.outcome_help.setStyleSheet("color: #4a4a4a;")
+        form.addRow("", self.outcome_help)
+        self.rules_box = QGroupBox(_("Rules addressed (this record's fails and reviews)"), self)
+        self.rules_box.setObjectName("rules_addressed")
+        self.rules_layout = QGridLayout(self.rules_box)
+        self.rules_layout.setContentsMargins(6, 4, 6, 4)
+        self.rules_layout.setVerticalSpacing(2)
+        self.rules_layout.setColumnStretch(1, 1)
+        self._rule_titles: list[QLabel] = []
+        form.addRow(self.rules_box)
+        self.note = QPlainTextEdit(self)
+        self.note.setObjectName("finding_note")
+        self.note.setTabChangesFocus(True)
+        self.note.setPlaceholderText(_("What you found and what you did (needed for every outcome but "
+                                       "“Compliant after review”)"))
+        self.note.setFixedHeight(80)
+        form.addRow(_("Note"), self.note)
+        self.bwv_viewed = QCheckBox(_("I viewed the body-worn video"), self)
+        self.bwv_viewed.setObjectName("finding_bwv")
+        form.addRow(_("Video"), self.bwv_viewed)
+        follow = QHBoxLayout()
+        self.follow_up_set = QCheckBox(_("Follow up by"), self)
+        self.follow_up_set.setObjectName("finding_follow_up_set")
+        self.follow_up = QDateEdit(self)
+        self.follow_up.setObjectName("finding_follow_up")
+        self.follow_up.setCalendarPopup(True)
+        self.follow_up.setDisplayFormat("yyyy-MM-dd")
+        self.follow_up.setDate(QDate.currentDate().addDays(28))
+        self.follow_up.setEnabled(False)
+        follow.addWidget(self.follow_up_set)
+        follow.addWidget(self.follow_up)
+        follow.addStretch(1)
+        form.addRow(_("Follow-up"), follow)
+        self.reason = QLineEdit(self)
+        self.reason.setObjectName("finding_reason")
+        self.reason.setPlaceholderText(_("Why you change or undo a finding (kept in the audit trail)"))
+        form.addRow(_("Reason"), self.reason)
+        layout.addLayout(form)
+
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton(_("Save finding"), self)
+        self.save_button.setObjectName("finding_save")
+        self.change_button = QPushButton(_("Change finding"), self)
+        self.change_button.setObjectName("finding_change")
+        self.undo_button = QPushButton(_("Undo last change"), self)
+        self.undo_button.setObjectName("finding_undo")
+        self.export_button = QPushButton(_("Export audit trail…"), self)
+        self.export_button.setObjectName("finding_export_audit")
+        for button in (self.save_button, self.change_button, self.undo_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        layout.addLayout(buttons)
+        self.message = QLabel(self)
+        self.message.setObjectName("finding_message")
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.message)
+
+        layout.addWidget(QLabel(_("Audit trail of this record (every finding, change and undo; never edited)"), self))
+        self.audit_model = ListTableModel(
+            [(_("When (London)"), lambda e: reviews.local_time_text(e.at)), (_("Who"), lambda e: e.who),
+             (_("Finding"), lambda e: e.kind), (_("Action"), lambda e: e.action), (_("v"), lambda e: e.version),
+             (_("Why"), lambda e: e.why), (_("What changed"), lambda e: e.summary)], [], self,
+            tooltip=lambda e, c: e.summary if c == 6 else e.why if c == 5 else None)
+        self.audit_table = QTableView(self)
+        self.audit_table.setObjectName("audit_table")
+        self.audit_table.setModel(self.audit_model)
+        self.audit_table.verticalHeader().hide()
+        self.audit_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        for column, width in enumerate((108, 90, 78, 58, 24, 120)):
+            self.audit_table.setColumnWidth(column, width)
+        self.audit_table.horizontalHeader().setStretchLastSection(True)
+        self.audit_table.setWordWrap(True)
+        self.audit_table.setMinimumHeight(140)
+        layout.addWidget(self.audit_table, 1)
+
+        self.outcome.currentIndexChanged.connect(self._on_outcome)
+        self.follow_up_set.toggled.connect(self.follow_up.setEnabled)
+        self.save_button.clicked.connect(self.save)
+        self.change_button.clicked.connect(self.change)
+        self.undo_button.clicked.connect(self.undo)
+        self.export_button.clicked.connect(self.export_audit)
+        self.setTabOrder(self.outcome, self.note)
+        self.setTabOrder(self.note, self.bwv_viewed)
+        self.setTabOrder(self.bwv_viewed, self.follow_up_set)
+        self.setTabOrder(self.follow_up_set, self.follow_up)
+        self.setTabOrder(self.follow_up, self.reason)
+        self.setTabOrder(self.reason, self.save_button)
+        self.setTabOrder(self.save_button, self.change_button)
+        self.setTabOrder(self.change_button, self.undo_button)
+        self.show_record(None)
+
+    # --- showing a record ---------------------------------------------------------------------------
+    def show_record(self, search_id: int | None) -> None:
+        self._set_message("")
+        if search_id is None or search_id < 0:
+            self.record, self.state = None, None
+            self.heading.setText(_("Select a record in the queue to review it."))
+            self._set_rules(())
+            self._fill(None)
+            self.audit_model.set_rows([])
+            self._update_buttons()
+            return
+        self.record = reviews.record_for_review(self._context.engine, self._context.labels, int(search_id))
+        self.heading.setText(self.record.heading)
+        self._set_rules(self.record.flagged_rules)
+        self._reload_state(fill=True)
+
+    def _reload_state(self, *, fill: bool) -> None:
+        assert self.record is not None
+        self.state = reviews.current_finding(self._context.engine, self.record.record_id, review.SUPERVISOR)
+        if fill:
+            self._fill(self.state if self.state is not None and self.state.active else None)
+        self.audit_model.set_rows(reviews.audit_trail(self._context.engine, self.record.record_id))
+        self.audit_table.resizeRowsToContents()  # a record's few events: cheap, and the changes read in full
+        self._update_buttons()
+
+    def _set_rules(self, flagged: tuple[tuple[str, str, str], ...]) -> None:
+        for widget in (*self._rule_boxes.values(), *self._rule_titles):
+            self.rules_layout.removeWidget(widget)
+            widget.deleteLater()
+        self._rule_boxes, self._rule_titles = {}, []
+        for row, (rule_id, key, title) in enumerate(flagged):
+            glyph = "✗" if key == "fail" else "?"
+            box = QCheckBox(f"{rule_id}  {glyph} {key}", self.rules_box)
+            box.setObjectName(f"rule_{rule_id}")
+            box.setToolTip(title)
+            label = QLabel(title, self.rules_box)
+            label.setWordWrap(True)
+            label.setBuddy(box)
+            label.setStyleSheet("color: #3a3a3a;")
+            self.rules_layout.addWidget(box, row, 0, Qt.AlignmentFlag.AlignTop)
+            self.rules_layout.addWidget(label, row, 1)
+            self._rule_boxes[rule_id] = box
+            self._rule_titles.append(label)
+        self.rules_box.setVisible(bool(flagged))
+
+    def _fill(self, state: FindingState | None) -> None:
+        fields = dict(state.fields) if state is not None else review.blank_finding()
+        self.outcome.setCurrentIndex(max(0, self.outcome.findData(fields["outcome"])))
+        for rule_id, box in self._rule_boxes.items():
+            box.setChecked(rule_id in (fields["rules_addressed"] or ()))
+        self.note.setPlainText(str(fields["note"] or ""))
+        self.bwv_viewed.setChecked(bool(fields["bwv_viewed"]))
+        follow_up = fields["follow_up"]
+        self.follow_up_set.setChecked(follow_up is not None)
+        if isinstance(follow_up, date):
+            self.follow_up.setDate(QDate(follow_up.year, follow_up.month, follow_up.day))
+        self.reason.clear()
+
+    def form_fields(self) -> dict[str, object]:
+        follow_up = self.follow_up.date().toPython() if self.follow_up_set.isChecked() else None
+        return {"outcome": self.outcome.currentData(), "note": self.note.toPlainText(),
+                "rules_addressed": [rule for rule, box in self._rule_boxes.items() if box.isChecked()],
+                "bwv_viewed": self.bwv_viewed.isChecked(), "follow_up": follow_up}
+
+    def set_rule_checked(self, rule_id: str, checked: bool = True) -> None:
+        self._rule_boxes[rule_id].setChecked(checked)
+
+    def rule_ids(self) -> list[str]:
+        return list(self._rule_boxes)
+
+    def _on_outcome(self) -> None:
+        term = review.vocabularies().term("outcome", self.outcome.currentData())
+        self.outcome_help.setText(_(term.description) if term else "")
+
+    def _update_buttons(self) -> None:
+        has_record = self.record is not None
+        active = self.state is not None and self.state.active
+        for widget in (self.outcome, self.note, self.bwv_viewed, self.follow_up_set, self.reason, self.rules_box):
+            widget.setEnabled(has_record)
+        self.follow_up.setEnabled(has_record and self.follow_up_set.isChecked())
+        self.save_button.setEnabled(has_record and not active)
+        self.change_button.setEnabled(has_record and active)
+        self.undo_button.setEnabled(has_record and self.state is not None)
+        self.export_button.setEnabled(has_record)
+        if not has_record:
+            self.version_label.setText("")
+        elif self.state is None:
+            self.version_label.setText(_("No supervisor finding yet."))
+        else:
+            status = _("withdrawn (undone)") if not self.state.active else _("current")
+            self.version_label.setText(
+                _("Supervisor finding") + f" v{self.state.version} ({status}) · {self.state.updated_by} · "
+                + reviews.local_time_text(self.state.updated_at))
+
+    def _set_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+
+    # --- commands -----------------------------------------------------------------------------------
+    def _run(self, make_command, done_text: str) -> bool:
+        if self.record is None:
+            return False
+        try:
+            command = make_command()
+            state = command.do()
+        except StaleFindingError as conflict:
+            # Keep the user's edits in the form; show the other person's finding in the trail, and base the
+            # next change on the version now stored.
+            self._reload_state(fill=False)
+            self._set_message(str(conflict), error=True)
+            return False
+        except FindingInvalid as invalid:
+            self._set_message(_("Not saved: ") + "; ".join(invalid.problems), error=True)
+            return False
+        except (NothingChanged, NothingToUndo, NoFinding, ValueError) as refused:
+            self._set_message(_("Not saved: ") + str(refused), error=True)
+            return False
+        self._reload_state(fill=True)
+        self._set_message(done_text + f" (v{state.version})")
+        self.finding_saved.emit(self.record.record_id)
+        return True
+
+    def _allowed_rules(self) -> list[str]:
+        return list(self._rule_boxes)
+
+    def save(self) -> bool:
+        """Record a first finding (or a new one after an undo withdrew it)."""
+        record = self.record
+        if record is None:
+            return False
+        base = self.state
+        return self._run(lambda: RecordFinding(
+            self._context.engine, record.record_id, review.SUPERVISOR, self.form_fields(),
+            who=self._context.user_name, why=self.reason.text(),
+            expected_version=None if base is None else base.version, allowed_rules=self._allowed_rules()),
+            _("Finding saved"))
+
+    def change(self) -> bool:
+        record, base = self.record, self.state
+        if record is None or base is None:
+            return False
+        if not self.reason.text().strip():
+            self._set_message(_("Not saved: give a reason for the change (it goes in the audit trail)."), error=True)
+            self.reason.setFocus()
+            return False
+        return self._run(lambda: ChangeFinding(
+            self._context.engine, record.record_id, review.SUPERVISOR, self.form_fields(),
+            who=self._context.user_name, why=self.reason.text(), expected_version=base.version,
+            allowed_rules=self._allowed_rules()), _("Finding changed"))
+
+    def undo(self) -> bool:
+        record, base = self.record, self.state
+        if record is None or base is None:
+            return False
+        if not self.reason.text().strip():
+            self._set_message(_("Not undone: give a reason for the undo (it goes in the audit trail)."), error=True)
+            self.reason.setFocus()
+            return False
+        return self._run(lambda: UndoFinding(self._context.engine, record.record_id, review.SUPERVISOR,
+                                             who=self._context.user_name, why=self.reason.text(),
+                                             expected_version=base.version), _("Last change undone"))
+
+    def export_audit(self, path: str | Path | None = None) -> Path | None:
+        if self.record is None:
+            return None
+        if path is None:
+            chosen, _filter = QFileDialog.getSaveFileName(
+                self, _("Export the audit trail"), f"audit-{self.record.record_id}.csv", _("CSV files (*.csv)"))
+            if not chosen:
+                return None
+            path = chosen
+        rows = reviews.export_audit_csv(self._context.engine, path, self.record.record_id)
+        self._set_message(_("Audit trail exported: ") + f"{rows} " + _("events to") + f" {path}")
+        return Path(path)
+
+
+class SupervisorReviewPage(QWidget):
+    """The queue beside the finding form: the "Supervisor review" tab."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("supervisor_review_page")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.queue = ReviewQueueView(context, splitter)
+        scroll = QScrollArea(splitter)
+        scroll.setWidgetResizable(True)
+        self.panel = ReviewPanel(context, scroll)
+        scroll.setWidget(self.panel)
+        splitter.addWidget(self.queue)
+        splitter.addWidget(scroll)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([1050, 800])  # scaled to the page: the queue a little wider than the form
+        layout.addWidget(splitter)
+        self.queue.record_selected.connect(self.panel.show_record)
+        self.panel.finding_saved.connect(lambda _record_id: self.queue.model.refresh_rows())
+
+    def is_loading(self) -> bool:
+        return self.queue.is_loading()
+
+    def wait_idle(self) -> None:
+        self.queue.wait_idle()

@@ -1,0 +1,263 @@
+"""Issue 5, review packs: re-read to the same values, redaction, Excel safety (BOM, formula injection,
+10-17 kept as text), manifest hashes, the --no-redact flag, and the export-pack CLI contract."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import stopsearch_app.store.review_schema  # noqa: F401 - the review tables on the shared metadata
+from stopsearch_app.commands_export import PackRequest, export_pack, run_cli
+from stopsearch_app.io.pack_csv import DANGEROUS_START, NB_HYPHEN, decode_text, encode_text
+from stopsearch_app.io.review_pack import (FINDINGS, MANIFEST, RECORDS, SUMMARY, PackContent, PackIntegrityError,
+                                           read_pack, write_pack)
+from stopsearch_app.store import reviews
+from stopsearch_app.store.checks import run_check
+from stopsearch_app.store.queries import Labels
+from tests.helpers import import_paths
+
+CSVS = (RECORDS, FINDINGS, SUMMARY)
+INJECTIONS = ('=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1:A9)", "\tx", "\rx", "'quoted",
+              "=1+2", "-", "10-17", "3/4", "007")
+FICTITIOUS = ("Jane Example", "John Sample", "07700 900123", "07700 900456", "ZZ99 9ZZ", "ZZ99 1ZZ",
+              "1 Example Street", "22 Sample Road")
+
+
+# --- a hand-made pack: every awkward value survives the round trip --------------------------------
+def awkward_content() -> PackContent:
+    when = [pd.Timestamp("2025-03-31T23:30:00Z"), pd.Timestamp("2025-07-01T08:05:00Z"), pd.NaT]
+    records = pd.DataFrame({
+        "record_id": ["MPS-SS-000001", "metropolitan-2022-09-00ff00ff00ff00ff-0", "=cmd|' /C calc'!A0"],
+        "force": ["metropolitan", "metropolitan", "city-of-london"],
+        "month": ["2025-03", "2025-07", "2025-08"],
+        "occurred_at": pd.Series(when, dtype="datetime64[ns, UTC]"),
+        "age_range": ["10-17", "under 10", None],
+        "child_status": ["child", "child", "unknown"],
+        "gender": ["male", None, "female"],
+        "removal_more_than_outer": pd.array([True, False, None], dtype="boolean"),
+        "detention_minutes": pd.array([12, None, 0], dtype="Int64"),
+        "grounds_text": ["+1 said it was =SUM(1)", "Smell of cannabis.\nSecond line, \"quoted\"", "-2"],
+        "force_reason": [None, "@SUM(A1)", "\tx"],
+        "source_format": ["local", "policeuk-csv", "local"],
+        "L1": ["pass", "fail", None], "G3": ["review", "not_assessable", "not_recorded"],
+    })
+    findings = [{"record_id": "MPS-SS-000001", "kind": "supervisor", "status": "active", "version": 2,
+                 "fields": {"outcome": "words_of_advice", "rules_addressed": ("G3", "L1"), "note": text,
+                            "bwv_viewed": True, "follow_up": date(2025, 9, 1)},
+                 "vocabulary_version": "1.0", "created_by": "Sgt A", "updated_by": "Sgt B",
+                 "updated_at": datetime(2025, 8, 1, 12, 0, tzinfo=UTC)} for text in INJECTIONS]
+    return PackContent(records=records, rule_order=["L1", "G3"], rule_titles={"L1": "Lawful power", "G3": "Cannabis"},
+                       findings=findings, manifest={"app_version": "test", "filters": {"age": "10-17"}})
+
+
+def test_an_unredacted_pack_reads_back_to_the_same_values(tmp_path):
+    content = awkward_content()
+    result = write_pack(tmp_path / "pack", content, redacted=False)
+    assert set(result.files) == {RECORDS, FINDINGS, SUMMARY, MANIFEST}
+    pack = read_pack(result.path)
+    records = pack.records
+    assert records["record_id"].tolist() == content.records["record_id"].tolist()
+    assert records["age_range"].tolist() == ["10-17", "under 10", None]
+    assert records["grounds_text"].tolist() == content.records["grounds_text"].tolist()
+    assert records["force_reason"].tolist() == [None, "@SUM(A1)", "\tx"]
+    assert records["removal_more_than_outer"].tolist() == [True, False, None]
+    assert records["detention_minutes"].tolist() == [12, None, 0]
+    assert records["date"].tolist() == [date(2025, 4, 1), date(2025, 7, 1), None]  # London days
+    assert [v.isoformat() if v else None for v in records["occurred_at"]] == [
+        "2025-04-01T00:30:00+01:00", "2025-07-01T09:05:00+01:00", None]
+    assert records["L1"].tolist() == ["pass", "fail", None] and records["G3"].tolist()[2] == "not_recorded"
+    assert pack.findings["note"].tolist() == list(INJECTIONS)
+    assert pack.findings["rules_addressed"].tolist() == ["G3 L1"] * len(INJECTIONS)
+    assert pack.findings["follow_up"].tolist() == [date(2025, 9, 1)] * len(INJECTIONS)
+    assert pack.findings["updated_by"].tolist() == ["Sgt B"] * len(INJECTIONS)
+    verdicts = pack.summary[pack.summary["section"] == "verdicts"].set_index("item")
+    assert verdicts.loc["L1", "pass"] == 1 and verdicts.loc["L1", "not_checked"] == 1  # unredacted: no <10
+
+
+@pytest.mark.parametrize("value", [*INJECTIONS, "", "plain", "2025-03", "10\u201117", "1e5", "-0.06", "x'y"])
+def test_every_text_cell_encoding_is_undone_exactly(value):
+    encoded = encode_text(value)
+    assert decode_text(encoded) == value
+    assert not encoded.startswith(DANGEROUS_START[:-1]), encoded  # nothing Excel would run
+
+
+def test_no_cell_starts_with_a_formula_character_and_files_have_a_bom(tmp_path):
+    result = write_pack(tmp_path / "pack", awkward_content(), redacted=False)
+    for name in CSVS:
+        raw = (result.path / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf"), name
+        with (result.path / name).open(encoding="utf-8-sig", newline="") as handle:
+            for row in csv.reader(handle):
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (name, cell)
+    raw_records = (result.path / RECORDS).read_text(encoding="utf-8-sig")
+    assert "'=cmd|" in raw_records and "\"'+1 said it was =SUM(1)\"" in raw_records
+
+
+def test_10_17_is_written_so_excel_keeps_it_as_text(tmp_path):
+    result = write_pack(tmp_path / "pack", awkward_content(), redacted=False)
+    with (result.path / RECORDS).open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    cell = rows[0]["age_range"]
+    assert cell == f"10{NB_HYPHEN}17" and not cell.startswith("=")  # not a date to Excel, and not a formula
+    assert read_pack(result.path).records["age_range"][0] == "10-17"
+    manifest = json.loads((result.path / MANIFEST).read_text(encoding="utf-8"))
+    assert any("10-17" in convention for convention in manifest["csv"]["conventions"])
+
+
+def test_manifest_hashes_match_the_files_and_catch_a_change(tmp_path):
+    result = write_pack(tmp_path / "pack", awkward_content())
+    manifest = json.loads((result.path / MANIFEST).read_text(encoding="utf-8"))
+    import hashlib
+
+    for item in manifest["files"]:
+        assert hashlib.sha256((result.path / item["name"]).read_bytes()).hexdigest() == item["sha256"]
+    records = result.path / RECORDS
+    records.write_bytes(records.read_bytes().replace(b"metropolitan", b"metrOpolitan", 1))
+    with pytest.raises(PackIntegrityError, match="records.csv changed"):
+        read_pack(result.path)
+    read_pack(result.path, verify=False)  # still readable when asked not to check
+
+
+def test_a_redacted_pack_drops_personal_columns_and_redacts_text(tmp_path):
+    content = awkward_content()
+    content.records["officer_ref"] = ["OFC-1234", None, "OFC-9"]
+    content.records["grounds_text"] = ["Caller Ms Jane Example, 07700 900123, said so", None, "ok"]
+    pack = read_pack(write_pack(tmp_path / "pack", content).path)
+    assert pack.redacted
+    assert "officer_ref" not in pack.records and "occurred_at" not in pack.records
+    assert "grounds_text" not in pack.records
+    assert pack.records["grounds_text_redacted"][0] == "Caller [name], [phone], said so"
+    assert "updated_by" not in pack.findings and "note_redacted" in pack.findings
+    assert pack.findings["updated_at"][0] == date(2025, 8, 1)  # the day only
+    verdicts = pack.summary[pack.summary["section"] == "verdicts"].set_index("item")
+    assert verdicts.loc["L1", "pass"] == "<10"  # small counts suppressed when redacted
+    assert pack.manifest["redaction"]["version"]
+
+
+# --- a pack from the database ---------------------------------------------------------------------
+@pytest.fixture
+def checked(engine, tmp_path):
+    from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
+
+    path = write_csv(tmp_path / "synthetic-extract.csv", generate_extract(rows=1500, months=2))
+    import_paths(engine, path)
+    run_check(engine, run_by="tester")
+    return engine
+
+
+def personal_values(engine) -> set[str]:
+    """Officer, person and vehicle references and safeguarding referral numbers (the location text is
+    withheld as a column, but its street and borough may appear in redacted grounds: the rule keeps street
+    names without a house number)."""
+    from sqlalchemy import select
+
+    from stopsearch_app.store.schema import search_local
+
+    with engine.connect() as connection:
+        rows = connection.execute(select(search_local.c.officer_ref, search_local.c.person_ref,
+                                         search_local.c.vehicle_reg, search_local.c.safeguarding_referral_ref)).all()
+    return {value for row in rows for value in row if value}
+
+
+def add_findings(engine) -> str:
+    labels = Labels(engine)
+    search_id = int(reviews.queue_ids(engine, labels)[0])
+    record_id = reviews.record_id_for(engine, labels, search_id)
+    reviews.RecordFinding(engine, record_id, "supervisor",
+                          {"outcome": "training_need", "note": "=HYPERLINK(\"x\") Mr John Sample, 07700 900456"},
+                          who="Sgt Adams").do()
+    reviews.RecordFinding(engine, record_id, "panel", {"rag": "amber", "grounds_reasonable": "partly",
+                                                       "learning_note": "-2 points", "police_response": "@noted"},
+                          who="Panel chair").do()
+    return record_id
+
+
+def test_a_redacted_pack_from_the_database_holds_no_personal_detail(checked, tmp_path):
+    record_id = add_findings(checked)
+    result = export_pack(checked, PackRequest(out=tmp_path / "pack", age="child"), user="Sgt Adams")
+    assert result.redacted and result.records > 50 and result.findings == 2
+    text = "\n".join((result.path / name).read_text(encoding="utf-8-sig") for name in CSVS)
+    secrets = personal_values(checked)
+    assert secrets
+    leaked = sorted(value for value in secrets if value in text)
+    assert not leaked, leaked[:5]
+    for planted in FICTITIOUS:
+        assert planted not in text, planted
+    pack = read_pack(result.path)
+    for column in ("officer_ref", "person_ref", "vehicle_reg", "source_ref", "latitude", "longitude", "location_text",
+                   "occurred_at", "age_years", "safeguarding_referral_ref", "grounds_text"):
+        assert column not in pack.records, column
+    assert all(isinstance(v, date) for v in pack.records["date"].dropna())
+    assert set(pack.records["child_status"]) == {"child"}
+    assert {"L1", "G3", "S1"} <= set(pack.records.columns)
+    assert set(pack.records["G3"].dropna()) <= {"pass", "fail", "review", "not_recorded", "not_assessable",
+                                                 "not_applicable"}
+    supervisor_row = pack.findings[pack.findings["kind"] == "supervisor"].iloc[0]
+    assert supervisor_row["record_id"] == record_id
+    assert supervisor_row["note_redacted"] == "=HYPERLINK(\"x\") [name], [phone]"  # redacted, and re-read as text
+    panel_row = pack.findings[pack.findings["kind"] == "panel"].iloc[0]
+    assert (panel_row["rag"], panel_row["learning_note_redacted"], panel_row["police_response_redacted"]) == (
+        "amber", "-2 points", "@noted")
+    manifest = pack.manifest
+    assert manifest["redacted"] is True and manifest["rule_set"]["id"] == "met-charter-2025"
+    assert manifest["census_table"]["year"] == 2021 and manifest["app_version"]
+    sections = set(pack.summary["section"])
+    assert "verdicts" in sections
+    assert "disparity" in sections or "unavailable" in set(pack.summary["item"])
+
+
+def test_no_redact_keeps_everything_and_says_so(checked, tmp_path):
+    add_findings(checked)
+    result = export_pack(checked, PackRequest(out=tmp_path / "pack", age="child", redact=False), user="Sgt Adams")
+    pack = read_pack(result.path)
+    assert pack.manifest["redacted"] is False and "supervisor's own use" in pack.manifest["purpose"]
+    assert pack.manifest["redaction"] is None
+    for column in ("officer_ref", "person_ref", "source_ref", "occurred_at", "grounds_text", "latitude"):
+        assert column in pack.records, column
+    assert pack.records["officer_ref"].notna().any()
+    notes = pack.findings.set_index("kind")["note"]
+    assert "Mr John Sample, 07700 900456" in notes["supervisor"]
+    assert set(pack.findings["updated_by"]) == {"Sgt Adams", "Panel chair"}
+
+
+def test_a_sample_pack_is_reproducible_and_records_its_seed(checked, tmp_path):
+    request = PackRequest(out=tmp_path / "a", age="child", sample=12, seed=2024)
+    first = read_pack(export_pack(checked, request, user="Sgt Adams").path)
+    second = read_pack(export_pack(checked, PackRequest(out=tmp_path / "b", age="child", sample=12, seed=2024),
+                                   user="Sgt Adams").path)
+    assert first.records["record_id"].tolist() == second.records["record_id"].tolist()
+    sample = first.manifest["sample"]
+    assert sample["seed"] == 2024 and sample["n"] == 12 and sample["size"] == len(first.records)
+    assert sample["always_included"] == len(first.records) - 12
+    reasons = first.records["sample_reason"].tolist()
+    assert reasons.count("random draw") == 12
+    strip = first.records[first.records["search_level"].isin(["mts", "eip"])]
+    assert len(strip) and all(r.startswith("always included") for r in strip["sample_reason"])
+    strata = first.summary[first.summary["section"] == "sample_strata"]
+    assert len(strata) >= 3
+
+
+def test_export_pack_cli_contract(checked, db_url, tmp_path):
+    checked.dispose()
+    args = argparse.Namespace(db=db_url, out=tmp_path / "cli-pack", filter_force=None, month_from=None, month_to=None,
+                              borough=None, age="child", area="london", ethnicity="self", sample=None, seed=None,
+                              no_redact=False, user="Sgt Adams", json=True)
+    output, status = run_cli(args)
+    assert status == 0
+    assert {"path", "files", "records", "redacted"} <= set(output)
+    assert output["redacted"] is True and output["records"] > 0
+    assert {"records.csv", "findings.csv", "summary.csv", "manifest.json"} <= set(output["files"])
+    folder = Path(output["path"])
+    assert all((folder / name).is_file() for name in output["files"])
+    json.dumps({k: v for k, v in output.items() if k != "_text"})  # the JSON the CLI prints
+    with pytest.raises(ValueError, match="--seed needs --sample"):
+        run_cli(argparse.Namespace(**{**vars(args), "seed": 3}))
+    with pytest.raises(ValueError, match="no records match"):
+        run_cli(argparse.Namespace(**{**vars(args), "month_from": "2030-01"}))

@@ -1,0 +1,205 @@
+"""The disparity service (disparity.py) on the real Met September 2022 file and on small edge cases:
+the contract numbers of shared/spec/cli.md, the not-recorded rule, boroughs, gaps, zero White."""
+
+from __future__ import annotations
+
+import json
+from argparse import Namespace
+
+import pytest
+
+from stopsearch_app.disparity import (NOT_AN_OFFICER_CATEGORY, DisparityUnavailable, NoBoroughRecorded,
+                                      NoDenominator, NoRecords, compute_dashboard, compute_disparity, format_text,
+                                      run_cli)
+from stopsearch_app.domain.records import ETHNIC_GROUPS
+from stopsearch_app.store.queries import Labels
+from tests.conftest import POLICEUK
+from tests.helpers import archive_csv, import_paths
+from tests.store.test_aggregates import WHITE_SDE, rows
+
+CLI_GROUP_KEYS = {"group", "searches", "population", "rate_per_1000", "ratio_vs_white", "ci_low", "ci_high",
+                  "suppressed"}
+CLI_KEYS = {"measure", "period", "ethnicity_source", "age", "area", "denominator", "unknown_ethnicity", "groups"}
+# Census 2021, London, aged 10-17 (the shipped table).
+BLACK_10_17, WHITE_10_17 = 164_575, 333_675
+
+
+def cli_args(db_url: str, **overrides) -> Namespace:
+    values = dict(db=db_url, ethnicity="self", age="all", area="london", month_from=None, month_to=None,
+                  measure="rate", filter_force=None, borough=None)
+    values.update(overrides)
+    return Namespace(**values)
+
+
+def by_group(result: dict) -> dict[str, dict]:
+    return {group["group"]: group for group in result["groups"]}
+
+
+@pytest.fixture
+def met_db(engine, met_file, db_url):
+    import_paths(engine, met_file)
+    return db_url
+
+
+def test_contract_black_children_officer_defined(met_db):
+    """stopsearch disparity --ethnicity officer --age 10-17 --from 2022-09 --to 2022-09 --json.
+
+    The file has 852 searches of 10-17-year-olds the officer recorded as Black; one of them (14
+    September 2022, 16:05 UTC) is a "Vehicle search" that records the child's age and ethnicity: a
+    person was there, so it counts (only vehicle-only searches recording no person are left out).
+    """
+    result, status = run_cli(cli_args(met_db, ethnicity="officer", age="10-17", month_from="2022-09",
+                                      month_to="2022-09"))
+    assert status == 0
+    text = result.pop("_text")
+    json.dumps(result, allow_nan=False)  # no NaN or infinity anywhere
+    assert CLI_KEYS <= set(result) and all(CLI_GROUP_KEYS <= set(group) for group in result["groups"])
+    assert [group["group"] for group in result["groups"]] == list(ETHNIC_GROUPS)
+    assert result["period"] == {"from": "2022-09", "to": "2022-09", "months": 1, "label": "2022-09 (1 month)"}
+    assert (result["ethnicity_source"], result["age"], result["area"]) == ("officer", "10-17", "london")
+    assert result["denominator"]["source"].startswith("ONS Census 2021") and result["denominator"]["year"] == 2021
+
+    black, white = by_group(result)["Black"], by_group(result)["White"]
+    assert black["searches"] == 852 and black["vehicle_only_excluded"] == 0
+    assert black["population"] == BLACK_10_17
+    assert black["rate_per_1000"] == pytest.approx(852 / BLACK_10_17 * 1000)
+    assert black["rate_ci_low"] < black["rate_per_1000"] < black["rate_ci_high"]
+    assert white["searches"] == 678 and white["ratio_vs_white"] == 1.0
+    assert black["ratio_vs_white"] == pytest.approx((852 / BLACK_10_17) / (678 / WHITE_10_17))
+    assert black["ci_low"] < black["ratio_vs_white"] < black["ci_high"]
+    assert black["ci_method"] == "wald-log"
+    assert black["sensitivity_low"] < black["ratio_vs_white"] < black["sensitivity_high"]
+    assert result["unknown_ethnicity"] == 28  # officer-defined ethnicity blank
+    assert result["left_out"] == {"other_forces": 0, "vehicle_only": 0, "age_not_recorded": 1658, "no_borough": 0}
+    assert "Black" in text and "852" in text and "2.55" in text
+
+
+def test_vehicle_only_searches_can_be_counted_on_request(engine, met_db):
+    result = compute_disparity(engine, Labels(engine), ethnicity="officer", age="10-17", include_vehicle_only=True)
+    assert by_group(result)["Black"]["searches"] == 852 and result["person_searches_only"] is False
+
+
+def test_officer_defined_mixed_is_not_shown_as_zero(engine, met_db):
+    result = compute_disparity(engine, Labels(engine), ethnicity="officer", age="10-17")
+    mixed = by_group(result)["Mixed"]
+    assert mixed["searches"] == 0 and mixed["rate_per_1000"] is None and mixed["ratio_vs_white"] is None
+    assert mixed["reason"] == NOT_AN_OFFICER_CATEGORY
+    assert any("Mixed" in note for note in result["notes"])
+
+
+@pytest.mark.parametrize("measure", ["find-rate", "removal-rate"])
+def test_outcome_measures_say_not_recorded_on_the_met_file(met_db, measure):
+    result, status = run_cli(cli_args(met_db, measure=measure, age="child"))
+    assert status == 0
+    text = result.pop("_text")
+    json.dumps(result, allow_nan=False)
+    assert result["not_recorded"] is True and result["fallback_measure"] == "non-nfa-rate"
+    for group in result["groups"]:
+        assert group["proportion"] is None and group["reason"] == "not recorded"
+    alternative = result["alternative"]
+    assert alternative["label"] == "any outcome other than no further action"
+    black = by_group(alternative)["Black"]
+    assert black["recorded"] == black["searches"] == 478 and black["proportion"] == pytest.approx(134 / 478)
+    assert "not recorded" in text and "any outcome other than no further action" in text
+
+
+def test_a_borough_on_police_uk_data_says_no_borough_recorded(engine, met_db):
+    with pytest.raises(NoBoroughRecorded, match="no borough recorded"):
+        compute_disparity(engine, Labels(engine), area="Lambeth", age="10-17")
+    with pytest.raises(ValueError, match="no borough recorded"):  # the CLI exits 1 with this line
+        run_cli(cli_args(met_db, borough="Lambeth"))
+
+
+def test_a_borough_with_local_records(engine, met_db, tmp_path):
+    from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
+
+    frame = generate_extract(rows=300, seed=5)
+    import_paths(engine, write_csv(tmp_path / "extract.csv", frame))
+    result = compute_disparity(engine, Labels(engine), area="lambeth", measure="rate")
+    lambeth = frame[(frame["borough"] == "Lambeth") & (frame["search_type"] != "vehicle")]
+    assert sum(g["searches"] for g in result["groups"]) + result["unknown_ethnicity"] == len(lambeth)
+    assert result["area_label"] == "Lambeth" and result["denominator"]["area"] == "Lambeth"
+    assert result["left_out"]["no_borough"] > 12_000  # the Met police.uk rows, which carry no borough
+    assert any("no borough recorded" in note for note in result["notes"])
+    assert by_group(result)["White"]["population"] > 100_000  # Lambeth, all ages
+
+
+def test_requests_without_a_denominator_or_data_are_refused(engine, met_db):
+    labels = Labels(engine)
+    with pytest.raises(NoDenominator, match="Atlantis"):
+        compute_disparity(engine, labels, area="Atlantis")
+    with pytest.raises(NoDenominator, match="not a London force"):
+        compute_disparity(engine, labels, force="kent")
+    with pytest.raises(NoRecords, match="no searches loaded"):
+        compute_disparity(engine, labels, month_from="2023-01", month_to="2023-03")
+    with pytest.raises(ValueError, match="not a month"):
+        compute_disparity(engine, labels, month_from="Sept 2022")
+    with pytest.raises(ValueError, match="ends before it starts"):
+        compute_disparity(engine, labels, month_from="2022-10", month_to="2022-09")
+    with pytest.raises(ValueError, match="unknown measure"):
+        compute_disparity(engine, labels, measure="arrest-rate")
+    with pytest.raises(ValueError, match="disagree"):
+        run_cli(cli_args("sqlite://", area="Lambeth", borough="Hackney"))
+    assert issubclass(NoRecords, DisparityUnavailable) and issubclass(DisparityUnavailable, ValueError)
+
+
+def test_zero_white_searches(engine, write_file):
+    import_paths(engine, write_file("2022-09-metropolitan-stop-and-search.csv", archive_csv(*rows(40))))
+    result = compute_disparity(engine, Labels(engine), age="10-17")
+    json.dumps(result, allow_nan=False)
+    groups = by_group(result)
+    assert groups["White"]["searches"] == 0 and groups["White"]["rate_per_1000"] == 0.0
+    assert groups["White"]["suppressed"] is True
+    black = groups["Black"]
+    assert black["searches"] == 40 and black["rate_per_1000"] == pytest.approx(40 / BLACK_10_17 * 1000)
+    for key in ("ratio_vs_white", "ci_low", "ci_high", "sensitivity_low", "sensitivity_high"):
+        assert black[key] is None
+    assert "zero searches in the reference group (White)" in black["reason"]
+    assert "zero searches in the reference group (White)" in format_text(result)
+
+
+def test_a_month_with_nothing_loaded_is_a_gap_not_zero(engine):
+    december, february = (POLICEUK / f"Taimur-Shabbir_SaS-Data-Cleaning__{month}-city-of-london-stop-and-search.csv"
+                          for month in ("2019-12", "2020-02"))
+    import_paths(engine, december, february)
+    result = compute_disparity(engine, Labels(engine), month_from="2019-12", month_to="2020-02")
+    assert result["period"]["months"] == 2 and result["months_present"] == ["2019-12", "2020-02"]
+    assert any("2020-01" in note and "not read as zero" in note for note in result["notes"])
+    dashboard = compute_dashboard(engine, Labels(engine), month_from="2019-12", month_to="2020-02", age="child")
+    monthly = dashboard["monthly_children"]
+    assert monthly["months"] == ["2019-12", "2020-01", "2020-02"] and monthly["loaded"] == [True, False, True]
+    assert all(series[1] is None for series in monthly["groups"].values())
+
+
+def test_london_leaves_out_other_forces_and_says_how_many(engine, met_file, write_file):
+    import_paths(engine, met_file, write_file("2022-09-kent-stop-and-search.csv", archive_csv(*rows(9))))
+    result = compute_disparity(engine, Labels(engine), age="10-17", ethnicity="officer")
+    assert result["left_out"]["other_forces"] == 9 and result["forces"] == ["metropolitan", "city-of-london"]
+    assert by_group(result)["Black"]["searches"] == 852
+    assert any("9 searches by forces outside London" in note for note in result["notes"])
+
+
+def test_cube_and_sql_give_the_same_json(engine, met_db, write_file):
+    import_paths(engine, write_file("2022-10-metropolitan-stop-and-search.csv",
+                                    archive_csv(*rows(12, month="2022-10", sde=WHITE_SDE, ode="White"))))
+    labels = Labels(engine)
+    for kwargs in ({"age": "10-17"}, {"age": "child", "measure": "find-rate"}, {"ethnicity": "officer"},
+                   {"age": "adult", "month_from": "2022-10"}):
+        assert compute_disparity(engine, labels, cached=True, **kwargs) == \
+            compute_disparity(engine, labels, cached=False, **kwargs)
+
+
+def test_dashboard_has_every_chart(engine, met_db):
+    dashboard = compute_dashboard(engine, Labels(engine), age="10-17", ethnicity="officer")
+    json.dumps(dashboard, allow_nan=False)
+    assert dashboard["available_months"] == ["2022-09"]
+    assert by_group(dashboard["headline"])["Black"]["searches"] == 852
+    assert list(dashboard["by_age"]) == ["under-10", "10-17", "adult"]
+    assert dashboard["by_age"]["10-17"]["groups"] == dashboard["headline"]["groups"]
+    assert all(group["suppressed"] for group in dashboard["by_age"]["under-10"]["groups"])  # 2 searches in all
+    monthly = dashboard["monthly_children"]
+    assert monthly["months"] == ["2022-09"] and monthly["groups"]["Black"] == [853]  # 852 aged 10-17 + 1 under 10
+    outcomes = dashboard["children_outcomes"]
+    assert outcomes["find-rate"]["not_recorded"] and outcomes["removal-rate"]["not_recorded"]
+    unavailable = compute_dashboard(engine, Labels(engine), area="Hackney")
+    assert "no borough recorded" in unavailable["unavailable"] and unavailable["available_months"] == ["2022-09"]
