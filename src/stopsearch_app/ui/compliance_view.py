@@ -17,7 +17,7 @@ from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
 from stopsearch_app.store.queries import RecordFilter
 from stopsearch_app.ui.context import AppContext
-from stopsearch_app.ui.tasks import BackgroundTask
+from stopsearch_app.ui.tasks import BackgroundTask, TaskSlot
 
 VerdictKeyRole = Qt.ItemDataRole.UserRole + 2
 RuleIdRole = Qt.ItemDataRole.UserRole + 3
@@ -101,7 +101,8 @@ class ComplianceView(QWidget):
         super().__init__(parent)
         self.setObjectName("compliance_view")
         self._context = context
-        self._task: BackgroundTask | None = None
+        self._counts_slot = TaskSlot(self)
+        self._counts_slot.succeeded.connect(self._show)
         self._check_task: BackgroundTask | None = None
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -150,25 +151,17 @@ class ComplianceView(QWidget):
         return RecordFilter(children_only=self.children_only.isChecked())
 
     def reload(self) -> None:
-        if self._task is not None:
-            return
         engine, labels, record_filter = self._context.engine, self._context.labels, self.base_filter()
-
-        def compute(progress, cancelled):
-            return verdict_counts(engine, record_filter, labels), latest_run(engine)
-
-        self._task = BackgroundTask(compute, self)
-        self._task.succeeded.connect(self._show)
-        self._task.finished.connect(self._task_done)
-        self._task.start()
-
-    def _task_done(self) -> None:
-        if self._task is not None:
-            self._task.deleteLater()
-        self._task = None
+        self._counts_slot.submit(lambda progress, cancelled: (verdict_counts(engine, record_filter, labels),
+                                                              latest_run(engine)))
 
     def is_loading(self) -> bool:
-        return self._task is not None or self._check_task is not None
+        return self._counts_slot.is_busy() or self._check_task is not None
+
+    def wait_idle(self) -> None:
+        self._counts_slot.wait()
+        if self._check_task is not None:
+            self._check_task.wait(60_000)
 
     def _show(self, payload) -> None:
         counts, run = payload

@@ -45,7 +45,7 @@ from stopsearch_app.domain.statistics import (EVENTS_NOT_PEOPLE, REFERENCE_GROUP
 from stopsearch_app.i18n import _
 from stopsearch_app.store.aggregates import BAND_CHART_ORDER, UNKNOWN
 from stopsearch_app.ui.context import AppContext
-from stopsearch_app.ui.tasks import BackgroundTask
+from stopsearch_app.ui.tasks import TaskSlot
 
 # Okabe & Ito (2008), "Color Universal Design": distinguishable with every common colour-vision
 # deficiency. Yellow is left out (unreadable on white); unknown ethnicity is a neutral grey.
@@ -444,9 +444,10 @@ class DisparityView(QWidget):
         super().__init__(parent)
         self.setObjectName("disparity_view")
         self._context = context
-        self._task: BackgroundTask | None = None
-        self._retired: BackgroundTask | None = None
-        self._pending = False
+        self._slot = TaskSlot(self)
+        self._slot.succeeded.connect(self._on_result)
+        self._slot.failed.connect(self._on_failed)
+        self._last_request: dict[str, object] = {}
         self._stale = True
         self._large = large_type
         self._updating = False
@@ -557,7 +558,7 @@ class DisparityView(QWidget):
         self._on_filter_changed()
 
     def is_busy(self) -> bool:
-        return self._task is not None or self._pending
+        return self._slot.is_busy()
 
     def set_large_type(self, large: bool) -> None:
         """Bigger type everywhere (for a panel meeting on a projector)."""
@@ -591,43 +592,18 @@ class DisparityView(QWidget):
     def refresh(self) -> None:
         """Recompute every chart on a worker thread (coalescing requests made meanwhile)."""
         self._stale = False
-        if self._task is not None:
-            self._pending = True
-            return
         engine, labels, request = self._context.engine, self._context.labels, self.request()
-
-        def work(_progress, _cancelled) -> dict:
-            return compute_dashboard(engine, labels, **request)
-
         self.status.setText(_("Computing…"))
-        # No Qt parent: the view holds the task and lets it go (see _on_task_finished). With a parent
-        # and deleteLater(), as the other views do, this tab segfaulted now and then under pytest-qt
-        # inside ~QObject of a deferred delete (not reproduced outside the view).
-        task = BackgroundTask(work)
-        self._task = task
-        task.succeeded.connect(self._on_result)
-        task.failed.connect(lambda message: self._on_result({"unavailable": _("Could not compute: ") + message,
-                                                            "request": request}))
-        task.finished.connect(self._on_task_finished)
-        task.start()
+        self._slot.submit(lambda _progress, _cancelled: compute_dashboard(engine, labels, **request))
+        self._last_request = request
 
-    def _on_task_finished(self) -> None:
-        if self._task is not None:
-            # QThread.finished is queued from a thread that may still be exiting: wait() (at once by
-            # now) so the QThread is never freed under it; Python frees the task when the next retires.
-            self._task.wait(10_000)
-            self._retired = self._task
-        self._task = None
-        if self._pending:
-            self._pending = False
-            self.refresh()
+    def _on_failed(self, message: str) -> None:
+        self._on_result({"unavailable": _("Could not compute: ") + message, "request": self._last_request})
 
     def shutdown(self) -> None:
         """Wait for a computation in flight (call before the window closes)."""
-        self._pending = False
-        if self._task is not None:
-            self._task.cancel()
-            self._task.wait(30_000)
+        self._slot.cancel()
+        self._slot.wait(30_000)
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.shutdown()

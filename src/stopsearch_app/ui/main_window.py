@@ -24,7 +24,7 @@ from stopsearch_app.ui.mapping_dialog import MappingDialog
 from stopsearch_app.ui.records_model import RecordsTableModel
 from stopsearch_app.ui.review_panel import SupervisorReviewPage
 from stopsearch_app.ui.samples_dialog import SamplesDialog
-from stopsearch_app.ui.tasks import BackgroundTask
+from stopsearch_app.ui.tasks import TaskSlot
 
 
 class Actions:
@@ -47,9 +47,8 @@ class RecordsPage(QWidget):
         self._filter = RecordFilter()
         self._verdict_filter: RecordFilter | None = None  # set from the compliance overview
         self._sort: tuple[str | None, bool] = (None, False)
-        self._loader: BackgroundTask | None = None
-        self._stats_task: BackgroundTask | None = None
-        self._pending = False
+        self._ids_slot = TaskSlot(self)
+        self._totals_slot = TaskSlot(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.filter_bar = FilterBar(context, self)
@@ -83,6 +82,10 @@ class RecordsPage(QWidget):
         self.table.setColumnWidth(1, 130)
         self.table.setColumnWidth(10, 200)
         layout.addWidget(self.table)
+        self._ids_slot.succeeded.connect(self._show_ids)
+        self._ids_slot.failed.connect(lambda message: self.count_label.setText(_("Could not load records: ")
+                                                                               + message))
+        self._totals_slot.succeeded.connect(self._show_totals)
         self.filter_bar.filter_changed.connect(self.set_filter)
         self.model.sort_requested.connect(self._on_sort)
         context.notifier.records_changed.connect(self.reload)
@@ -121,35 +124,18 @@ class RecordsPage(QWidget):
 
     def reload(self) -> None:
         """Ask the database for the matching ids on a worker thread; the table stays usable meanwhile."""
-        if self._loader is not None:
-            self._pending = True
-            return
         engine, labels, record_filter, (sort_key, descending) = (self._context.engine, self._context.labels,
                                                                   self.effective_filter(), self._sort)
         self.count_label.setText(_("Loading…"))
-        task = BackgroundTask(lambda progress, cancelled: matching_ids(engine, record_filter, labels, sort_key,
-                                                                       descending), self)
-        self._loader = task
-        task.succeeded.connect(self._show_ids)
-        task.failed.connect(lambda message: self.count_label.setText(_("Could not load records: ") + message))
-        task.finished.connect(self._loader_finished)
-        task.start()
+        self._ids_slot.submit(lambda progress, cancelled: matching_ids(engine, record_filter, labels, sort_key,
+                                                                       descending))
 
     def _show_ids(self, ids: np.ndarray) -> None:
         """Rows first; the totals for the count line follow from a second background query."""
         self.model.set_ids(ids)
         self.count_label.setText(f"{len(ids):,} " + _("records shown"))
-        if self._stats_task is None:
-            engine = self._context.engine
-            self._stats_task = BackgroundTask(lambda progress, cancelled: stats(engine), self)
-            self._stats_task.succeeded.connect(self._show_totals)
-            self._stats_task.finished.connect(self._stats_done)
-            self._stats_task.start()
-
-    def _stats_done(self) -> None:
-        if self._stats_task is not None:
-            self._stats_task.deleteLater()
-        self._stats_task = None
+        engine = self._context.engine
+        self._totals_slot.submit(lambda progress, cancelled: stats(engine))
 
     def _show_totals(self, total) -> None:
         ids = self.model.ids()
@@ -157,21 +143,12 @@ class RecordsPage(QWidget):
                                  + f" · {total.children:,} " + _("children") + f" · {total.child_status_unknown:,} "
                                  + _("child status unknown"))
 
-    def _loader_finished(self) -> None:
-        if self._loader is not None:
-            self._loader.deleteLater()
-        self._loader = None
-        if self._pending:
-            self._pending = False
-            self.reload()
-
     def is_loading(self) -> bool:
-        return self._loader is not None or self._stats_task is not None
+        return self._ids_slot.is_busy() or self._totals_slot.is_busy()
 
     def wait_idle(self) -> None:
-        for task in (self._loader, self._stats_task):
-            if task is not None:
-                task.wait(30_000)
+        self._ids_slot.wait()
+        self._totals_slot.wait()
 
 
 class MainWindow(QMainWindow):
@@ -213,8 +190,12 @@ class MainWindow(QMainWindow):
         context.notifier.records_changed.connect(self._on_records_changed)
         self.coverage_label = QLabel(self)
         self.statusBar().addPermanentWidget(self.coverage_label)
-        self._coverage_task: BackgroundTask | None = None
-        self._pack_task: BackgroundTask | None = None
+        self._coverage_slot = TaskSlot(self)
+        self._coverage_slot.succeeded.connect(self._show_coverage)
+        self._pack_slot = TaskSlot(self)
+        self._pack_slot.succeeded.connect(lambda result: self.statusBar().showMessage(
+            _("Review pack written to ") + str(result.path), 20_000))
+        self._pack_slot.failed.connect(lambda message: QMessageBox.warning(self, _("Review pack"), message))
         self._update_coverage()
         if context.settings.window_geometry:
             self.restoreGeometry(QByteArray.fromBase64(context.settings.window_geometry.encode()))
@@ -328,7 +309,7 @@ class MainWindow(QMainWindow):
         if folder:
             self.export_pack_to(Path(folder))
 
-    def export_pack_to(self, folder: Path) -> BackgroundTask:
+    def export_pack_to(self, folder: Path) -> TaskSlot:
         from stopsearch_app.commands_export import PackRequest, export_pack
 
         record_filter = self.records_page.effective_filter()
@@ -336,19 +317,8 @@ class MainWindow(QMainWindow):
                               month_from=record_filter.month_from, month_to=record_filter.month_to,
                               age="child" if record_filter.children_only else "all")
         engine, user = self._context.engine, self._context.user_name
-        task = BackgroundTask(lambda progress, cancelled: export_pack(engine, request, user=user), self)
-        self._pack_task = task
-        task.succeeded.connect(lambda result: self.statusBar().showMessage(
-            _("Review pack written to ") + str(getattr(result, "path", folder)), 20_000))
-        task.failed.connect(lambda message: QMessageBox.warning(self, _("Review pack"), message))
-        task.finished.connect(self._pack_done)
-        task.start()
-        return task
-
-    def _pack_done(self) -> None:
-        if self._pack_task is not None:
-            self._pack_task.deleteLater()
-        self._pack_task = None
+        self._pack_slot.submit(lambda progress, cancelled: export_pack(engine, request, user=user))
+        return self._pack_slot
 
     def show_quarantine(self) -> None:
         QuarantineDialog(self._context, None, self).open()
@@ -367,22 +337,11 @@ class MainWindow(QMainWindow):
 
     def _update_coverage(self) -> None:
         """What is loaded (months, partial and missing months) is read on a worker thread."""
-        if self._coverage_task is not None:
-            return
         engine = self._context.engine
-        task = BackgroundTask(lambda progress, cancelled: coverage(engine), self)
-        self._coverage_task = task
-        task.succeeded.connect(self._show_coverage)
-        task.finished.connect(self._coverage_done)
-        task.start()
-
-    def _coverage_done(self) -> None:
-        if self._coverage_task is not None:
-            self._coverage_task.deleteLater()
-        self._coverage_task = None
+        self._coverage_slot.submit(lambda progress, cancelled: coverage(engine))
 
     def coverage_loading(self) -> bool:
-        return self._coverage_task is not None
+        return self._coverage_slot.is_busy()
 
     def _show_coverage(self, covered) -> None:
         months = sorted({c.month for c in covered})
@@ -402,15 +361,15 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.disparity_view.shutdown()
+        self.compliance_view.wait_idle()
         if self.importer.is_running():
             self.importer.cancel()
             if self.importer.task is not None:
                 self.importer.task.wait(30_000)
         for page in (self.records_page, self.review_page):
             page.wait_idle()
-        for task in (self._coverage_task, self._pack_task):
-            if task is not None:
-                task.wait(60_000)
+        for slot in (self._coverage_slot, self._pack_slot):
+            slot.wait(60_000)
         self._context.settings.window_geometry = bytes(self.saveGeometry().toBase64()).decode()
         try:
             self._context.save_settings()

@@ -7,16 +7,15 @@ costs one small query per page of rows actually shown.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
 from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import findings_text
 from stopsearch_app.store.queries import CODED_FIELD_OF_COLUMN, TABLE_COLUMNS, fetch_rows, format_timestamp
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.paged_model import PagedIdModel
 
 RecordIdRole = Qt.ItemDataRole.UserRole + 1
 NOT_RECORDED = _("not recorded")
@@ -25,40 +24,18 @@ _SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.It
 _GREY = QBrush(QColor("#6b6b6b"))
 
 
-class RecordsTableModel(QAbstractTableModel):
-    PAGE_ROWS = 256
-    MAX_CACHED_PAGES = 64
-
+class RecordsTableModel(PagedIdModel):
     sort_requested = Signal(str, bool)  # column key, descending
 
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self._context = context
-        self._ids = np.empty(0, dtype=np.int64)
-        self._pages: OrderedDict[int, dict[int, tuple]] = OrderedDict()
 
-    # --- data in ---
-    def set_ids(self, ids: np.ndarray) -> None:
-        self.beginResetModel()
-        self._ids = np.asarray(ids, dtype=np.int64)
-        self._pages.clear()
-        self.endResetModel()
-
-    def refresh_rows(self) -> None:
-        """Forget cached rows (after an edit) without changing which records are listed."""
-        self._pages.clear()
-        if len(self._ids):
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, self.columnCount() - 1))
+    def fetch_page(self, ids: np.ndarray) -> dict[int, tuple]:
+        return fetch_rows(self._context.engine, ids)
 
     def record_id(self, row: int) -> int:
-        return int(self._ids[row])
-
-    def ids(self) -> np.ndarray:
-        return self._ids
-
-    # --- Qt model interface ---
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return self.id_at(row)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(TABLE_COLUMNS)
@@ -78,7 +55,7 @@ class RecordsTableModel(QAbstractTableModel):
             return None
         if role == RecordIdRole:
             return int(self._ids[row])
-        values = self._row(row)
+        values = self.row(row)
         if values is None:
             return None
         value = values[column]
@@ -96,19 +73,6 @@ class RecordsTableModel(QAbstractTableModel):
             self.sort_requested.emit(TABLE_COLUMNS[column].key, order == Qt.SortOrder.DescendingOrder)
 
     # --- helpers ---
-    def _row(self, row: int) -> tuple | None:
-        page = row // self.PAGE_ROWS
-        rows = self._pages.get(page)
-        if rows is None:
-            page_ids = self._ids[page * self.PAGE_ROWS:(page + 1) * self.PAGE_ROWS]
-            rows = fetch_rows(self._context.engine, page_ids)
-            self._pages[page] = rows
-            while len(self._pages) > self.MAX_CACHED_PAGES:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(page)
-        return rows.get(int(self._ids[row]))
-
     def _format(self, column: str, value: object) -> str:
         if column == "verdicts":
             if value is None:

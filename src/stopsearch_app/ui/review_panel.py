@@ -9,12 +9,11 @@ user's edits stay in it.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout,
                                QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
@@ -26,8 +25,9 @@ from stopsearch_app.store import reviews
 from stopsearch_app.store.reviews import (ChangeFinding, FindingInvalid, FindingState, NoFinding, NothingChanged,
                                           NothingToUndo, QueueFilter, RecordFinding, StaleFindingError, UndoFinding)
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.paged_model import PagedIdModel
 from stopsearch_app.ui.simple_models import ListTableModel
-from stopsearch_app.ui.tasks import BackgroundTask
+from stopsearch_app.ui.tasks import TaskSlot
 
 SearchIdRole = Qt.ItemDataRole.UserRole + 21
 RecordIdRole = Qt.ItemDataRole.UserRole + 22
@@ -48,7 +48,7 @@ class QueueColumns:
            ("panel_rag", _("Panel rating")))
 
 
-class ReviewQueueModel(QAbstractTableModel):
+class ReviewQueueModel(PagedIdModel):
     """A thin adapter over the ordered search ids of the queue; rows are fetched a page at a time."""
 
     PAGE_ROWS = 200
@@ -57,45 +57,17 @@ class ReviewQueueModel(QAbstractTableModel):
     def __init__(self, context: AppContext, parent=None) -> None:
         super().__init__(parent)
         self._context = context
-        self._ids = np.empty(0, dtype=np.int64)
-        self._pages: OrderedDict[int, dict[int, reviews.QueueRow]] = OrderedDict()
         self._bold = QFont()
         self._bold.setBold(True)
 
-    def set_ids(self, ids: np.ndarray) -> None:
-        self.beginResetModel()
-        self._ids = np.asarray(ids, dtype=np.int64)
-        self._pages.clear()
-        self.endResetModel()
-
-    def refresh_rows(self) -> None:
-        """Forget cached rows (after a finding was saved) without changing the order."""
-        self._pages.clear()
-        if len(self._ids):
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, self.columnCount() - 1))
+    def fetch_page(self, ids: np.ndarray) -> dict[int, reviews.QueueRow]:
+        return reviews.queue_rows(self._context.engine, self._context.labels, ids, self._context.rule_orders)
 
     def search_id(self, row: int) -> int:
-        return int(self._ids[row])
-
-    def row_of(self, search_id: int) -> int:
-        hits = np.flatnonzero(self._ids == search_id)
-        return int(hits[0]) if len(hits) else -1
+        return self.id_at(row)
 
     def queue_row(self, row: int) -> reviews.QueueRow | None:
-        page = row // self.PAGE_ROWS
-        rows = self._pages.get(page)
-        if rows is None:
-            ids = self._ids[page * self.PAGE_ROWS:(page + 1) * self.PAGE_ROWS]
-            rows = reviews.queue_rows(self._context.engine, self._context.labels, ids, self._context.rule_orders)
-            self._pages[page] = rows
-            while len(self._pages) > self.MAX_CACHED_PAGES:
-                self._pages.popitem(last=False)
-        else:
-            self._pages.move_to_end(page)
-        return rows.get(int(self._ids[row]))
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
+        return self.row(row)
 
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(QueueColumns.ALL)
@@ -153,8 +125,10 @@ class ReviewQueueView(QWidget):
         super().__init__(parent)
         self.setObjectName("review_queue")
         self._context = context
-        self._loader: BackgroundTask | None = None
-        self._pending = False
+        self._ids_slot = TaskSlot(self)
+        self._ids_slot.succeeded.connect(self._show_ids)
+        self._ids_slot.failed.connect(lambda message: self.count_label.setText(_("Could not load the queue: ")
+                                                                               + message))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         filters = QHBoxLayout()
@@ -215,18 +189,10 @@ class ReviewQueueView(QWidget):
 
     def reload(self) -> None:
         """Ask the database for the queue's ids on a worker thread."""
-        if self._loader is not None:
-            self._pending = True
-            return
         engine, labels, queue_filter = self._context.engine, self._context.labels, self.queue_filter()
         orders = dict(self._context.rule_orders)
         self.count_label.setText(_("Loading…"))
-        task = BackgroundTask(lambda progress, cancelled: reviews.queue_ids(engine, labels, queue_filter, orders), self)
-        self._loader = task
-        task.succeeded.connect(self._show_ids)
-        task.failed.connect(lambda message: self.count_label.setText(_("Could not load the queue: ") + message))
-        task.finished.connect(self._loader_finished)
-        task.start()
+        self._ids_slot.submit(lambda progress, cancelled: reviews.queue_ids(engine, labels, queue_filter, orders))
 
     def _show_ids(self, ids: np.ndarray) -> None:
         self.model.set_ids(ids)
@@ -234,21 +200,11 @@ class ReviewQueueView(QWidget):
                                                        "verdict), most urgent first"))
         self.record_selected.emit(-1)
 
-    def _loader_finished(self) -> None:
-        if self._loader is not None:
-            self._loader.wait(10_000)
-            self._loader.deleteLater()
-        self._loader = None
-        if self._pending:
-            self._pending = False
-            self.reload()
-
     def is_loading(self) -> bool:
-        return self._loader is not None
+        return self._ids_slot.is_busy()
 
     def wait_idle(self) -> None:
-        if self._loader is not None:
-            self._loader.wait(30_000)
+        self._ids_slot.wait()
 
     def _on_selection(self, *_args) -> None:
         rows = self.table.selectionModel().selectedRows()

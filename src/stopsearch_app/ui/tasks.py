@@ -76,5 +76,58 @@ class BackgroundTask(QObject):
         return self._thread.wait(milliseconds)
 
     def _on_thread_finished(self) -> None:
+        # QThread.finished arrives (queued) from a thread that may still be unwinding: wait for it, at
+        # once by now, so nothing frees the QThread under it (a deleteLater() of the task otherwise
+        # crashed now and then under pytest-qt).
+        self._thread.wait()
         self._worker.deleteLater()
         self.finished.emit()
+
+
+class TaskSlot(QObject):
+    """One background job at a time for a view. A job submitted while one runs waits (only the
+    latest is kept: an older request's answer would be stale anyway) and starts when it finishes."""
+
+    succeeded = Signal(object)
+    failed = Signal(str)
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._task: BackgroundTask | None = None
+        self._next: Callable | None = None
+
+    def submit(self, function: Callable) -> None:
+        if self._task is not None:
+            self._next = function
+            return
+        task = BackgroundTask(function, self)
+        self._task = task
+        task.succeeded.connect(self.succeeded)
+        task.failed.connect(self.failed)
+        task.finished.connect(self._on_finished)
+        task.start()
+
+    def is_busy(self) -> bool:
+        return self._task is not None or self._next is not None
+
+    def cancel(self) -> None:
+        self._next = None
+        if self._task is not None:
+            self._task.cancel()
+
+    def wait(self, milliseconds: int = 30_000) -> None:
+        """Block until the running job (and none after it) is done: before a window closes."""
+        self._next = None
+        if self._task is not None:
+            self._task.wait(milliseconds)
+
+    def _on_finished(self) -> None:
+        if self._task is not None:
+            self._task.deleteLater()
+        self._task = None
+        if self._next is not None:
+            function, self._next = self._next, None
+            self.submit(function)
+        else:
+            self.idle.emit()
