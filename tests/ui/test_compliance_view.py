@@ -15,6 +15,14 @@ def settle(qtbot, window):
                     timeout=20_000)
 
 
+def open_tab(qtbot, window, tab):
+    """Tabs compute when shown (RefreshWhenShown): show the window and bring the tab forward."""
+    window.show()
+    qtbot.waitExposed(window)
+    window.tabs.setCurrentWidget(tab)
+    settle(qtbot, window)
+
+
 def cell(view, rule_id: str, verdict_key: str):
     model = view.model
     row = next(r for r in range(model.rowCount()) if model.index(r, 0).data(RuleIdRole) == rule_id)
@@ -27,7 +35,7 @@ def test_met_police_uk_file_is_honest_about_what_it_cannot_assess(qtbot, loaded_
     loaded_context.data_changed()
     window = MainWindow(loaded_context)
     qtbot.addWidget(window)
-    settle(qtbot, window)
+    open_tab(qtbot, window, window.compliance_view)
     view = window.compliance_view
     counts = view.model.counts()
     assert int(counts.loc["S1"].sum()) == 1_856  # children only by default
@@ -64,7 +72,7 @@ def test_review_tab_lists_children_most_urgent_first_and_fills_the_detail(qtbot,
     loaded_context.data_changed()
     window = MainWindow(loaded_context)
     qtbot.addWidget(window)
-    settle(qtbot, window)
+    open_tab(qtbot, window, window.review_page)
     queue = window.review_page.queue
     rows = queue.model.rowCount()
     assert 0 < rows < 1_856
@@ -78,7 +86,7 @@ def test_review_tab_lists_children_most_urgent_first_and_fills_the_detail(qtbot,
 def test_recheck_from_the_overview(qtbot, loaded_context):
     window = MainWindow(loaded_context)
     qtbot.addWidget(window)
-    settle(qtbot, window)
+    open_tab(qtbot, window, window.compliance_view)
     assert "No charter check" in window.compliance_view.run_label.text()
     window.compliance_view.recheck()
     settle(qtbot, window)

@@ -15,7 +15,7 @@ import threading
 import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
@@ -78,6 +78,14 @@ class ImportReport:
     def as_json(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates, "quarantined": self.quarantined,
                 "cancelled": self.cancelled, "files": [report.as_json() for report in self.files]}
+
+    def to_dict(self) -> dict:
+        """Everything, for handing a report from one process to another."""
+        return {"cancelled": self.cancelled, "files": [asdict(report) for report in self.files]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportReport:
+        return cls(files=[FileReport(**item) for item in data["files"]], cancelled=data["cancelled"])
 
 
 class VocabularyIds:

@@ -137,8 +137,13 @@ TABLE_COLUMNS = (
 
 def matching_ids(engine: Engine, record_filter: RecordFilter, labels: Labels, sort_key: str | None = None,
                  descending: bool = False) -> np.ndarray:
-    """The ids of every matching record, in display order (one query; ~1 s for a million rows)."""
-    query = select(search.c.id).where(*where_clause(record_filter, labels))
+    """The ids of every matching record, in display order (one query; ~0.3 s for a million rows)."""
+    conditions = where_clause(record_filter, labels)
+    if not conditions and not sort_key:
+        contiguous = _contiguous_ids(engine)
+        if contiguous is not None:
+            return contiguous
+    query = select(search.c.id).where(*conditions)
     if sort_key == "findings":  # most urgent first (review priority), then newest
         query = (query.outerjoin(record_check, record_check.c.search_id == search.c.id)
                  .order_by(func.coalesce(record_check.c.priority, 0).asc() if descending
@@ -155,9 +160,34 @@ def matching_ids(engine: Engine, record_filter: RecordFilter, labels: Labels, so
         query = query.order_by(column.desc() if descending else column.asc(), search.c.id)
     else:
         query = query.order_by(search.c.id)
+    return _fetch_ids(engine, query)
+
+
+def _contiguous_ids(engine: Engine) -> np.ndarray | None:
+    """Every record, by id: when no batch was ever removed the ids are 1..n, no need to read them."""
     with engine.connect() as connection:
-        result = connection.execute(query)
-        return np.fromiter((row[0] for row in result), dtype=np.int64)
+        low, high, count = connection.execute(select(func.min(search.c.id), func.max(search.c.id),
+                                                     func.count())).one()
+    if not count:
+        return np.empty(0, dtype=np.int64)
+    return np.arange(low, high + 1, dtype=np.int64) if high - low + 1 == count else None
+
+
+def _fetch_ids(engine: Engine, query) -> np.ndarray:
+    """One integer column straight from the driver's cursor: SQLAlchemy's row objects would cost
+    more than the query for a million rows."""
+    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
+    if engine.dialect.positional:
+        parameters = tuple(compiled.params[name] for name in compiled.positiontup)
+    else:
+        parameters = compiled.params
+    with engine.connect() as connection:
+        cursor = connection.connection.driver_connection.cursor()
+        try:
+            cursor.execute(compiled.string, parameters)
+            return np.fromiter((row[0] for row in cursor), dtype=np.int64)
+        finally:
+            cursor.close()
 
 
 def count_matching(engine: Engine, record_filter: RecordFilter, labels: Labels) -> int:

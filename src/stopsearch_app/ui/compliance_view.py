@@ -17,7 +17,7 @@ from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
 from stopsearch_app.store.queries import RecordFilter
 from stopsearch_app.ui.context import AppContext
-from stopsearch_app.ui.tasks import BackgroundTask, TaskSlot
+from stopsearch_app.ui.tasks import BackgroundTask, RefreshWhenShown, TaskSlot
 
 VerdictKeyRole = Qt.ItemDataRole.UserRole + 2
 RuleIdRole = Qt.ItemDataRole.UserRole + 3
@@ -94,7 +94,7 @@ class ComplianceModel(QAbstractTableModel):
         return f"{verdict.glyph} {count:,}  ({share})" if count else "0"
 
 
-class ComplianceView(QWidget):
+class ComplianceView(RefreshWhenShown, QWidget):
     show_records = Signal(object)  # RecordFilter narrowed to a rule's verdict
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
@@ -144,8 +144,7 @@ class ComplianceView(QWidget):
         self.children_only.toggled.connect(self.reload)
         self.table.clicked.connect(self._on_clicked)
         self.recheck_button.clicked.connect(self.recheck)
-        context.notifier.records_changed.connect(self.reload)
-        self.reload()
+        context.notifier.records_changed.connect(self.data_changed)
 
     def base_filter(self) -> RecordFilter:
         return RecordFilter(children_only=self.children_only.isChecked())

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHeaderVi
                                QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from stopsearch_app.i18n import _
+from stopsearch_app.import_process import can_run_in_child, import_in_child
 from stopsearch_app.io.readers import make_reader
 from stopsearch_app.io.safe_csv import write_csv
 from stopsearch_app.io.sources import expand
@@ -40,26 +41,16 @@ class ImportController(QObject):
         if self.task is not None:
             return
         engine, user = self._context.engine, self._context.user_name
-        reader = make_reader(force, fmt, mapping)
+        url = engine.url.render_as_string(hide_password=False)
 
         def run(progress, is_cancelled) -> ImportReport:
-            sources = list(expand(paths))
-            done_files = 0
-
-            def file_progress(done: int, total: int, message: str) -> None:
-                progress(done, total, f"{_('File')} {min(done_files + 1, len(sources))} / {len(sources)} - {message}")
-
-            report = ImportReport()
-            for source in sources:
-                part = import_sources(engine, [source], reader, imported_by=user,
-                                      mapping_profile=getattr(mapping, "name", None),
-                                      progress=file_progress, is_cancelled=is_cancelled)
-                report.files.extend(part.files)
-                done_files += 1
-                if part.cancelled:
-                    report.cancelled = True
-                    break
-            return report
+            if can_run_in_child(url):  # keeps the UI thread free of the import's work (see import_process)
+                return import_in_child(url, paths, force=force, fmt=fmt,
+                                       mapping_json=mapping.to_json() if mapping is not None else None,
+                                       user=user, progress=progress, is_cancelled=is_cancelled)
+            return import_sources(engine, list(expand(paths)), make_reader(force, fmt, mapping), imported_by=user,
+                                  mapping_profile=getattr(mapping, "name", None), progress=progress,
+                                  is_cancelled=is_cancelled)
 
         dialog = QProgressDialog(_("Importing…"), _("Cancel"), 0, 0, self._parent)
         dialog.setObjectName("import_progress")

@@ -27,7 +27,7 @@ from stopsearch_app.store.reviews import (ChangeFinding, FindingInvalid, Finding
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.paged_model import PagedIdModel
 from stopsearch_app.ui.simple_models import ListTableModel
-from stopsearch_app.ui.tasks import TaskSlot
+from stopsearch_app.ui.tasks import RefreshWhenShown, TaskSlot
 
 SearchIdRole = Qt.ItemDataRole.UserRole + 21
 RecordIdRole = Qt.ItemDataRole.UserRole + 22
@@ -116,7 +116,7 @@ def _combo(parent: QWidget, name: str, first: str) -> QComboBox:
     return combo
 
 
-class ReviewQueueView(QWidget):
+class ReviewQueueView(RefreshWhenShown, QWidget):
     """The queue with its filters; emits the selected record's search id (-1: none)."""
 
     record_selected = Signal(int)
@@ -159,19 +159,16 @@ class ReviewQueueView(QWidget):
         for column, width in enumerate((52, 160, 124, 112, 62, 94, 92, 104, 140, 90)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
-        self.reload_choices()
         for combo in (self.rule, self.station, self.month):
             combo.currentIndexChanged.connect(self.reload)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
-        context.notifier.records_changed.connect(self._on_records_changed)
-        self.reload()
+        context.notifier.records_changed.connect(self.data_changed)
 
     def queue_filter(self) -> QueueFilter:
         return QueueFilter(rule=self.rule.currentData() or "", station=self.station.currentData() or "",
                            month=self.month.currentData() or "")
 
-    def reload_choices(self) -> None:
-        choices = reviews.queue_choices(self._context.engine, self._context.labels)
+    def _fill_choices(self, choices: dict[str, list[str]]) -> None:
         for combo, values in ((self.rule, choices["rules"]), (self.station, choices["stations"]),
                               (self.month, choices["months"])):
             current = combo.currentData()
@@ -183,18 +180,17 @@ class ReviewQueueView(QWidget):
             combo.setCurrentIndex(max(0, combo.findData(current)))
             combo.blockSignals(False)
 
-    def _on_records_changed(self) -> None:
-        self.reload_choices()
-        self.reload()
-
     def reload(self) -> None:
         """Ask the database for the queue's ids on a worker thread."""
         engine, labels, queue_filter = self._context.engine, self._context.labels, self.queue_filter()
         orders = dict(self._context.rule_orders)
         self.count_label.setText(_("Loading…"))
-        self._ids_slot.submit(lambda progress, cancelled: reviews.queue_ids(engine, labels, queue_filter, orders))
+        self._ids_slot.submit(lambda progress, cancelled: (reviews.queue_ids(engine, labels, queue_filter, orders),
+                                                           reviews.queue_choices(engine, labels)))
 
-    def _show_ids(self, ids: np.ndarray) -> None:
+    def _show_ids(self, payload: tuple[np.ndarray, dict[str, list[str]]]) -> None:
+        ids, choices = payload
+        self._fill_choices(choices)
         self.model.set_ids(ids)
         self.count_label.setText(f"{len(ids):,} " + _("searches of children to review (a fail or a review "
                                                        "verdict), most urgent first"))

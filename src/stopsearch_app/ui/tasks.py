@@ -131,3 +131,24 @@ class TaskSlot(QObject):
             self.submit(function)
         else:
             self.idle.emit()
+
+
+class RefreshWhenShown:
+    """Mixin for a tab that computes only while someone looks at it: a data change while it is
+    hidden marks it stale, and it recomputes when shown (opening the window on a million records
+    then loads only the visible tab). The class defines ``reload()``."""
+
+    _stale = True
+
+    def data_changed(self) -> None:
+        if self.isVisible():  # type: ignore[attr-defined]
+            self._stale = False
+            self.reload()  # type: ignore[attr-defined]
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().showEvent(event)  # type: ignore[misc]
+        if self._stale:
+            self._stale = False
+            self.reload()  # type: ignore[attr-defined]
