@@ -203,7 +203,7 @@ def fetch_rows(engine: Engine, ids: np.ndarray) -> dict[int, tuple]:
     query = (select(search.c.id, record_check.c.run_id, record_check.c.verdicts,
                     *(column for column in columns if column is not None))
              .outerjoin(record_check, record_check.c.search_id == search.c.id)
-             .where(search.c.id.in_([int(i) for i in ids])))
+             .where(_id_condition(ids)))
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     out = {}
@@ -212,6 +212,13 @@ def fetch_rows(engine: Engine, ids: np.ndarray) -> dict[int, tuple]:
         checked = (row[1], row[2]) if row[2] is not None else None
         out[row[0]] = tuple(checked if column is None else next(values) for column in columns)
     return out
+
+
+def _id_condition(ids: np.ndarray):
+    """A page of ids: a range scan when they are consecutive (the usual case), else a list."""
+    if len(ids) and int(ids[-1]) - int(ids[0]) + 1 == len(ids) and bool(np.all(np.diff(ids) == 1)):
+        return search.c.id.between(int(ids[0]), int(ids[-1]))
+    return search.c.id.in_([int(i) for i in ids])
 
 
 def format_timestamp(millis: int | None) -> str:

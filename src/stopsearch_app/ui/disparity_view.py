@@ -457,9 +457,9 @@ class DisparityView(QWidget):
                                      [(_("Self-defined"), "self"), (_("Officer-defined"), "officer")])
         self.age = self._combo("disparity_age", _("Age"), [(_(label), band) for band, label in AGE_BAND_LABELS.items()])
         self.age.setCurrentIndex(self.age.findData("10-17"))
-        areas = [(_("London (Met and City of London police)"), LONDON)]
-        areas += [(name, name) for name in shipped_denominator_table().area_names()[1:]]
-        self.area = self._combo("disparity_area", _("Area"), areas)
+        # Boroughs join the list after the first computation has loaded the Census table (0.8 s)
+        # on the worker thread: the window opens without waiting for it.
+        self.area = self._combo("disparity_area", _("Area"), [(_("London (Met and City of London police)"), LONDON)])
         self.month_from = self._combo("disparity_from", _("From"), [(_("first loaded"), None)])
         self.month_to = self._combo("disparity_to", _("To"), [(_("last loaded"), None)])
         self.measure = self._combo("disparity_measure", _("Measure"), [
@@ -611,9 +611,19 @@ class DisparityView(QWidget):
 
     def _on_result(self, result: dict) -> None:
         self.result = result
+        if self.area.count() == 1:
+            self._fill_areas()
         self._fill_months(result.get("available_months") or [])
         self._redraw()
         self.computed.emit(result)
+
+    def _fill_areas(self) -> None:
+        self._updating = True
+        try:
+            for name in shipped_denominator_table().area_names()[1:]:  # cached by the computation
+                self.area.addItem(name, name)
+        finally:
+            self._updating = False
 
     def _fill_months(self, months: Sequence[str]) -> None:
         if not months:
