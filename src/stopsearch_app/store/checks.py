@@ -226,7 +226,8 @@ def rule_orders(engine: Engine) -> dict[int, list[str]]:
 
 
 def findings_text(rule_order: list[str], packed: str) -> str:
-    """'✗ S1 S5 · ? S4 K3': the rules a record fails, then those that need review."""
+    """'✗ S1 S5 · ? S4 K3': the rules a record fails, then those that need review. With none, it
+    says how many rules could not be assessed, so a police.uk record never reads as compliant."""
     fails = [rule for rule, char in zip(rule_order, packed) if char == Verdict.FAIL.char]
     reviews = [rule for rule, char in zip(rule_order, packed) if char == Verdict.REVIEW.char]
     parts = []
@@ -234,4 +235,7 @@ def findings_text(rule_order: list[str], packed: str) -> str:
         parts.append(f"{Verdict.FAIL.glyph} " + " ".join(fails))
     if reviews:
         parts.append(f"{Verdict.REVIEW.glyph} " + " ".join(reviews))
-    return " · ".join(parts) or f"{Verdict.PASS.glyph} none"
+    if parts:
+        return " · ".join(parts)
+    unassessed = packed.count(Verdict.NOT_ASSESSABLE.char) + packed.count(Verdict.NOT_RECORDED.char)
+    return "no findings" + (f" ({unassessed} rules not assessable or not recorded)" if unassessed else "")

@@ -30,6 +30,8 @@ class FilterBar(QWidget):
         self.force = self._combo(_("Force"), layout)
         self.month_from = self._combo(_("From"), layout)
         self.month_to = self._combo(_("To"), layout)
+        for combo in (self.month_from, self.month_to):
+            combo.setMinimumContentsLength(len("first month"))
         self.age = self._combo(_("Age"), layout)
         self.ethnicity_source = self._combo(_("Ethnicity"), layout)
         self.ethnicity_source.addItem(_("Self-defined"), "self")
