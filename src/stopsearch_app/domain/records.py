@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-import pandas as pd
 
 
 class FieldKind(StrEnum):
@@ -37,7 +36,6 @@ SEARCH_TYPES = ("person", "vehicle", "person_and_vehicle")
 GENDERS = ("male", "female", "other")
 AGE_RANGES = ("under 10", "10-17", "18-24", "25-34", "over 34")
 ETHNIC_GROUPS = ("White", "Black", "Asian", "Mixed", "Other")
-SDE_GROUPS = (*ETHNIC_GROUPS, "Not stated")
 POWERS = ("PACE_S1", "MDA_S23", "FA_S47", "CJA_S139B", "CJPOA_S60", "TA_S43", "TA_S47A", "PSA",
           "POA_S10", "POA_S11", "OTHER")
 SUSPICIONLESS_POWERS = ("CJPOA_S60", "TA_S47A", "POA_S11")
@@ -110,8 +108,6 @@ LOCAL_FIELDS = tuple(field.name for field in FIELDS if not field.public)
 # Derived at import, from the raw values above.
 DERIVED_COLUMNS = ("month", "power", "outcome_code", "sde_group", "child_status", "child_band")
 
-CHILD_STATUSES = ("child", "adult", "unknown")
-CHILD_BANDS = ("under_10", "10_14", "15_17", "10_17")
 
 
 class SourceFormat(StrEnum):
@@ -123,12 +119,6 @@ class SourceFormat(StrEnum):
     @property
     def is_public(self) -> bool:
         return self is not SourceFormat.LOCAL
-
-
-def empty_frame(columns: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """A DataFrame with the canonical columns in their nullable dtypes and no rows."""
-    names = columns or tuple(FIELD_BY_NAME)
-    return pd.DataFrame({name: pd.Series(dtype=dtype_for(name)) for name in names})
 
 
 def dtype_for(name: str) -> str:

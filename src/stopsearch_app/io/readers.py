@@ -9,9 +9,6 @@ from stopsearch_app.io.parsed import FileStream
 from stopsearch_app.io.policeuk import detect_format, stream_policeuk
 from stopsearch_app.io.sources import SourceFile
 
-FORMAT_CHOICES = ("auto", "policeuk-csv", "policeuk-json", "local")
-
-
 def make_reader(force: str | None = None, fmt: str = "auto", mapping=None):
     """A function SourceFile -> FileStream for the import loop."""
 

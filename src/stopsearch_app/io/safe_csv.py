@@ -35,13 +35,6 @@ def safe_cell(value: object) -> object:
     return text
 
 
-def unescape_cell(text: str) -> str:
-    """The inverse of safe_cell for text (for re-reading our own exports)."""
-    if text.startswith("'") and text[1:2] in DANGEROUS_START:
-        return text[1:]
-    return text
-
-
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
     count = 0
     with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:

@@ -190,12 +190,6 @@ def _fetch_ids(engine: Engine, query) -> np.ndarray:
             cursor.close()
 
 
-def count_matching(engine: Engine, record_filter: RecordFilter, labels: Labels) -> int:
-    with engine.connect() as connection:
-        return int(connection.execute(
-            select(func.count()).select_from(search).where(*where_clause(record_filter, labels))).scalar_one())
-
-
 def fetch_rows(engine: Engine, ids: np.ndarray) -> dict[int, tuple]:
     """Row tuples in TABLE_COLUMNS order, keyed by id (labels are resolved by the caller's cache);
     the findings column carries (run id, packed verdicts) or None when the record is not checked."""
