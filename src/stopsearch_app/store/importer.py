@@ -306,12 +306,18 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
         **plain,
     }
     # Columns blank in the whole chunk are left to their NULL default: fewer values to bind per row.
-    names = [name for name, values in columns.items()
-             if name in ("batch_id", "month", "fingerprint", "occurrence", "occurred_at")
-             or not pd.isna(values[positions]).all()]
+    # (Blankness is read from the typed pandas columns: testing the object arrays costs more.)
+    source_of = {**{column: name for name, column in CODED_COLUMNS.items()}, **{name: name for name in PLAIN_COLUMNS},
+                 "source_ref": "source_ref"}
+    everything_new = len(positions) == count
+    names = [name for name in columns
+             if name not in source_of
+             or (source_of[name] in records
+                 and not (records[source_of[name]] if everything_new
+                          else records[source_of[name]].iloc[positions]).isna().all())]
     sql = (f"INSERT INTO search ({', '.join(names)}) VALUES "
            f"({', '.join([_placeholder(connection)] * len(names))})")
-    rows = zip(*(columns[name][positions].tolist() for name in names))
+    rows = zip(*((columns[name] if everything_new else columns[name][positions]).tolist() for name in names))
     if local:
         # Local extracts are thousands of rows, not millions: insert with RETURNING to link the detail rows.
         ids = connection.execute(search.insert().returning(search.c.id, sort_by_parameter_order=True),
