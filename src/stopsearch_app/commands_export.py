@@ -15,20 +15,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from stopsearch_app import __version__
 from stopsearch_app.domain import review
-from stopsearch_app.domain.charter.engine import unpack_verdicts
-from stopsearch_app.domain.charter.verdicts import Verdict
 from stopsearch_app.io.review_pack import ChartRenderer, PackContent, PackResult, write_pack
-from stopsearch_app.store.checks import latest_run
+from stopsearch_app.store.checks import latest_run, verdict_columns
 from stopsearch_app.store.frames import load_records
 from stopsearch_app.store.queries import Labels, RecordFilter
 from stopsearch_app.store.reviews import all_findings, load_sample, search_ids_for
-from stopsearch_app.store.schema import check_run, record_check
 
 AGES = ("all", "child", "under-10", "10-17", "adult")
 CENSUS_META = ("census", "census2021_la_age_ethnicity.meta.toml")
@@ -82,33 +78,6 @@ def _age_mask(frame: pd.DataFrame, age: str) -> pd.Series:
     under_10 = child & (band.eq("under_10").fillna(False).astype(bool) | age_range.eq("under 10").fillna(False).astype(bool))
     return {"all": pd.Series(True, index=frame.index), "child": child, "under-10": under_10,
             "10-17": child & ~under_10, "adult": status.eq("adult").fillna(False).astype(bool)}[age]
-
-
-def verdict_columns(engine: Engine, search_ids: np.ndarray) -> tuple[list[str], pd.DataFrame]:
-    """(rule order of the latest run, DataFrame indexed by search id with one column of verdict keys per
-    rule). Records checked by an older run are mapped through that run's own rule order."""
-    run = latest_run(engine)
-    order = run["rule_order"].split(",") if run else []
-    out = pd.DataFrame(index=pd.Index(search_ids, name="search_id"), columns=order, dtype=object)
-    if not order or not len(search_ids):
-        return order, out
-    keys = np.array([None] + [Verdict(code).key for code in range(1, len(Verdict) + 1)], dtype=object)
-    with engine.connect() as connection:
-        orders = dict(connection.execute(select(check_run.c.id, check_run.c.rule_order)).all())
-        ids = [int(i) for i in search_ids]
-        rows = []
-        for start in range(0, len(ids), 900):
-            rows.extend(connection.execute(select(record_check.c.search_id, record_check.c.run_id,
-                                                  record_check.c.verdicts)
-                                           .where(record_check.c.search_id.in_(ids[start:start + 900]))).all())
-    checked = pd.DataFrame(rows, columns=["search_id", "run_id", "verdicts"])
-    for run_id, group in checked.groupby("run_id"):
-        run_order = orders[run_id].split(",")
-        codes = unpack_verdicts(group["verdicts"].tolist(), run_order, index=pd.Index(group["search_id"]))
-        for rule_id in order:
-            if rule_id in codes:
-                out.loc[codes.index, rule_id] = keys[codes[rule_id].to_numpy(dtype=np.int64)]
-    return order, out
 
 
 def census_table_info() -> dict[str, object]:

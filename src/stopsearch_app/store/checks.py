@@ -239,3 +239,30 @@ def findings_text(rule_order: list[str], packed: str) -> str:
         return " · ".join(parts)
     unassessed = packed.count(Verdict.NOT_ASSESSABLE.char) + packed.count(Verdict.NOT_RECORDED.char)
     return "no findings" + (f" ({unassessed} rules not assessable or not recorded)" if unassessed else "")
+
+
+def verdict_columns(engine: Engine, search_ids: np.ndarray) -> tuple[list[str], pd.DataFrame]:
+    """(rule order of the latest run, DataFrame indexed by search id with one column of verdict keys per
+    rule). Records checked by an older run are mapped through that run's own rule order."""
+    run = latest_run(engine)
+    order = run["rule_order"].split(",") if run else []
+    out = pd.DataFrame(index=pd.Index(search_ids, name="search_id"), columns=order, dtype=object)
+    if not order or not len(search_ids):
+        return order, out
+    keys = np.array([None] + [Verdict(code).key for code in range(1, len(Verdict) + 1)], dtype=object)
+    orders = {run_id: ",".join(rule_ids) for run_id, rule_ids in rule_orders(engine).items()}
+    with engine.connect() as connection:
+        ids = [int(i) for i in search_ids]
+        rows = []
+        for start in range(0, len(ids), 900):
+            rows.extend(connection.execute(select(record_check.c.search_id, record_check.c.run_id,
+                                                  record_check.c.verdicts)
+                                           .where(record_check.c.search_id.in_(ids[start:start + 900]))).all())
+    checked = pd.DataFrame(rows, columns=["search_id", "run_id", "verdicts"])
+    for run_id, group in checked.groupby("run_id"):
+        run_order = orders[run_id].split(",")
+        codes = unpack_verdicts(group["verdicts"].tolist(), run_order, index=pd.Index(group["search_id"]))
+        for rule_id in order:
+            if rule_id in codes:
+                out.loc[codes.index, rule_id] = keys[codes[rule_id].to_numpy(dtype=np.int64)]
+    return order, out
