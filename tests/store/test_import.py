@@ -128,26 +128,98 @@ def test_cancel_rolls_the_file_back(engine, met_file, monkeypatch):
         assert connection.execute(select(func.count()).select_from(import_batch)).scalar_one() == 0
 
 
-def test_a_file_read_in_many_chunks_imports_exactly_as_in_one(engine, tmp_path, monkeypatch):
-    """Occurrence indexes, quarantine line numbers and the constant-false rule span chunks."""
+def assert_same_records(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    """Equal values (categories differ when chunks are concatenated: the values are what count)."""
+    pd.testing.assert_frame_equal(left.astype(object), right.astype(object))
+
+
+def _file_with_bad_rows_far_apart(tmp_path):
+    """Three identical Met rows, 400 Essex rows with a row of too few fields in the middle, a bad
+    date, two Met rows, the last one cut short (physical lines: short row 205, bad date 406, cut 408)."""
+    short_row = ",".join(ESSEX_ROW.split(",")[:5])
+    rows = ([MET_ROW] * 3 + [ESSEX_ROW] * 200 + [short_row] + [ESSEX_ROW] * 200
+            + [MET_ROW.replace("2022-08-31T23:00:00+00:00", "bad")] + [MET_ROW] * 2)
+    path = tmp_path / "2022-09-metropolitan-stop-and-search.csv"
+    path.write_text(archive_csv(*rows)[:-30])  # the last row is cut short
+    return path
+
+
+@pytest.mark.parametrize("ramp", [(), (1_000, 5_000)], ids=["one-piece", "pieces"])
+def test_a_file_read_in_many_chunks_imports_exactly_as_in_one(engine, tmp_path, monkeypatch, ramp):
+    """Occurrence indexes, quarantine line numbers and the constant-false rule span chunks, and the
+    pieces Arrow reads one after another (the small first blocks)."""
     import stopsearch_app.io.policeuk as policeuk
     from stopsearch_app.io.policeuk import read_policeuk
 
-    rows = [MET_ROW] * 3 + [ESSEX_ROW] * 400 + [MET_ROW.replace("2022-08-31T23:00:00+00:00", "bad")] + [MET_ROW] * 2
-    text = archive_csv(*rows)
-    path = tmp_path / "2022-09-metropolitan-stop-and-search.csv"
-    path.write_text(text[:-30])  # the last row is cut short
+    path = _file_with_bad_rows_far_apart(tmp_path)
     whole = read_policeuk(path.read_bytes(), path.name)
     monkeypatch.setattr(policeuk, "CHUNK_BYTES", 4_096)
+    monkeypatch.setattr(policeuk, "RAMP_BYTES", ramp)
     chunked = read_policeuk(path.read_bytes(), path.name)
-    assert chunked.records["occurrence"].tolist() == whole.records["occurrence"].tolist()
+    assert_same_records(chunked.records, whole.records)
     # five identical Met rows, the last one cut short: four kept, numbered 0-3 across chunks
     assert sorted(chunked.records["occurrence"][chunked.records["search_type"] == "person_and_vehicle"]) == [0, 1, 2, 3]
     assert [(q.row_number, q.reason[:8]) for q in chunked.quarantined] == \
-        [(q.row_number, q.reason[:8]) for q in whole.quarantined] == [(405, "Date 'ba"), (407, "row has ")]
+        [(q.row_number, q.reason[:8]) for q in whole.quarantined] == \
+        [(205, "row has "), (406, "Date 'ba"), (408, "row has ")]
+    assert chunked.records["row_number"].tolist() == [n for n in range(2, 408) if n not in (205, 406)]
     report = import_paths(engine, path)
-    assert (report.imported, report.quarantined, report.files[0].rows_read) == (404, 2, 406)
+    assert (report.imported, report.quarantined, report.files[0].rows_read) == (404, 3, 407)
     assert import_paths(engine, path).imported == 0
+
+
+def test_the_reader_process_reads_as_this_process_does(tmp_path, met_file):
+    from stopsearch_app.io.parallel_reader import stream_in_child_process
+    from stopsearch_app.io.policeuk import read_policeuk
+    from stopsearch_app.io.sources import expand
+
+    text = met_file.read_bytes()
+    header_end = text.index(b"\n") + 1
+    (tmp_path / "doubled").mkdir()
+    doubled = tmp_path / "doubled" / met_file.name  # 5.4 MB: past the first small block, so read in two pieces
+    doubled.write_bytes(text + text[header_end:])
+    for path in (doubled, _file_with_bad_rows_far_apart(tmp_path)):
+        here = read_policeuk(path.read_bytes(), path.name)
+        stream = stream_in_child_process(next(iter(expand([path]))))
+        chunks = list(stream.chunks)
+        there = pd.concat([chunk.records for chunk in chunks if len(chunk.records)], ignore_index=True)
+        assert_same_records(there, here.records)
+        assert sorted((row for chunk in chunks for row in chunk.quarantined), key=lambda row: row.row_number) \
+            == here.quarantined
+        assert (stream.sha256, stream.format, stream.warnings) == (here.sha256, here.format, here.warnings)
+        if path is doubled:
+            # every row of the second copy repeats one of the first: occurrence 1 or more
+            assert len(chunks) >= 2 and len(there) == 2 * 12_447 and (there["occurrence"] >= 1).sum() >= 12_447
+
+
+def test_the_reader_process_refuses_what_this_process_refuses(tmp_path, monkeypatch):
+    from stopsearch_app.io import readers
+
+    monkeypatch.setattr(readers, "PARALLEL_MIN_BYTES", 0)  # every CSV through the reader process
+    binary = tmp_path / "2022-09-metropolitan-stop-and-search.csv"
+    binary.write_bytes(bytes(range(256)) * 50)
+    read = readers.make_reader()
+    from stopsearch_app.io.errors import ImportRefused
+    from stopsearch_app.io.sources import expand
+
+    with pytest.raises(ImportRefused, match="not a stop-and-search file|not text|binary"):
+        read(next(iter(expand([binary]))))
+
+
+def test_an_import_through_the_reader_process_matches_one_in_process(engine, tmp_path, monkeypatch):
+    from stopsearch_app.io import readers
+    from stopsearch_app.store.database import open_database
+
+    path = _file_with_bad_rows_far_apart(tmp_path)
+    here = import_paths(engine, path)
+    monkeypatch.setattr(readers, "PARALLEL_MIN_BYTES", 0)
+    other = open_database(f"sqlite:///{tmp_path / 'other.db'}")
+    there = import_paths(other, path)
+    assert there.as_json() == here.as_json()
+    assert quarantined_rows(other) == quarantined_rows(engine)
+    with engine.connect() as mine, other.connect() as theirs:
+        query = select(search).order_by(search.c.id)
+        assert theirs.execute(query).all() == mine.execute(query).all()
 
 
 def test_a_crash_mid_file_leaves_the_database_as_it_was(engine, met_file, monkeypatch):

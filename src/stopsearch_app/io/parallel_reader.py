@@ -8,6 +8,7 @@ Qt's threads) costs ~0.5 s to start, so only files above PARALLEL_MIN_BYTES use 
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import queue
 from collections.abc import Iterator
@@ -26,8 +27,10 @@ def _child(source: SourceFile, force: str | None, fmt: str | None, out: multipro
     from stopsearch_app.io.policeuk import stream_policeuk
 
     try:
-        stream = stream_policeuk(source.read_bytes(), source.name, force, SourceFormat(fmt) if fmt else None)
-        out.put(("header", stream.sha256, str(stream.format), stream.total_bytes, sorted(stream.mapped_fields)))
+        # The parent works out the file's digest while this process starts: not needed here.
+        stream = stream_policeuk(source.read_bytes(), source.name, force, SourceFormat(fmt) if fmt else None,
+                                 sha256="")
+        out.put(("header", str(stream.format), stream.total_bytes, sorted(stream.mapped_fields)))
         for chunk in stream.chunks:
             out.put(("chunk", chunk))
         out.put(("end", stream.warnings, stream.blank_find_flags))
@@ -44,11 +47,18 @@ def stream_in_child_process(source: SourceFile, force: str | None = None,
     process = context.Process(target=_child, args=(source, force, str(fmt) if fmt else None, messages),
                               name="stopsearch-reader", daemon=True)
     process.start()
+    try:
+        with source.path.open("rb") as file:  # while the child starts (hashlib releases the GIL)
+            sha256 = hashlib.file_digest(file, "sha256").hexdigest()
+    except BaseException:
+        process.terminate()
+        process.join(timeout=10)
+        raise
     first = _receive(messages, process)
     if first[0] != "header":
         process.join(timeout=5)
         _raise(first, source.name)
-    _kind, sha256, format_name, total_bytes, mapped = first
+    _kind, format_name, total_bytes, mapped = first
     stream = FileStream(source.name, sha256, SourceFormat(format_name), iter(()), total_bytes=total_bytes,
                         mapped_fields=frozenset(mapped))
     stream.chunks = _chunks(stream, messages, process)

