@@ -63,6 +63,8 @@ def main() -> None:
           f"over {table['ui_heartbeats']:,} heartbeats (target <= 100 ms); stalls over 60 ms (start, length): "
           f"{table['ui_stalls_over_60ms']}; start_import() itself {table['start_import_call_ms']} ms; "
           f"peak {table['peak_rss_mib']:,.0f} MiB")
+    print(f"after the import, while the table takes in the new records ({table['rows_shown_after_import']:,} "
+          f"rows): longest UI-thread stall {table['ui_longest_stall_after_import_ms']} ms")
 
 
 if __name__ == "__main__":
