@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import time
 
 from sqlalchemy import func, select
 
+from bench.memory import peak_mib
 from stopsearch_app.disparity import compute_dashboard, compute_disparity
 from stopsearch_app.store import aggregates
 from stopsearch_app.store.database import open_database
@@ -96,7 +96,7 @@ def main() -> dict:
         "records": records, "months": len(months), "cube_rows": len(cube.cube), "cube_build_seconds": cube_seconds,
         "freshness_check_ms": statistics.median(checks) * 1000, "filter_changes": rows,
         "worst_median_ms": worst_median, "target_ms": TARGET_MS, "plain_sql_request_seconds": sql_seconds,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mib": peak_mib(),
     }
     print(json.dumps(result))
     return result

@@ -5,11 +5,12 @@ Each side runs in its own process so peak memory is its own."""
 from __future__ import annotations
 
 import json
-import resource
 import sqlite3
 import sys
 import time
 from pathlib import Path
+
+from bench.memory import children_peak_mib, peak_mib
 
 
 def ours(csv_path: str, db_path: str) -> dict:
@@ -50,5 +51,6 @@ def naive_sqlite3(csv_path: str, db_path: str) -> dict:
 if __name__ == "__main__":
     which, csv_path, db_path = sys.argv[1:4]
     result = {"ours": ours, "naive": naive, "naive-sqlite3": naive_sqlite3}[which](csv_path, db_path)
-    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mib"] = peak_mib()
+    result["child_peak_rss_mib"] = children_peak_mib()  # our reader process, for files over 48 MiB
     print(json.dumps(result))

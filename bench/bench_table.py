@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
 from pathlib import Path
+
+from bench.memory import peak_mib
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -93,7 +94,7 @@ def main(db_path: str, import_csv: str) -> dict:
     result["ui_heartbeats"] = len(gaps)
     result["ui_stalls_over_60ms"] = slow[:10]
     window.close()
-    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mib"] = peak_mib()
     return result
 
 

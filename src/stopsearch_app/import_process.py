@@ -26,7 +26,7 @@ def can_run_in_child(db_url: str) -> bool:
 
 
 def _child(db_url: str, paths: list[str], force: str | None, fmt: str, mapping_json: dict | None, user: str,
-           messages: multiprocessing.Queue, cancel) -> None:
+           messages: multiprocessing.Queue, cancel, parallel_min_bytes: int | None) -> None:
     try:
         from stopsearch_app.io.mapping import ColumnMapping
         from stopsearch_app.io.readers import make_reader
@@ -43,10 +43,16 @@ def _child(db_url: str, paths: list[str], force: str | None, fmt: str, mapping_j
                 last[0] = now
                 messages.put(("progress", done, total, message))
 
+        app = multiprocessing.parent_process()
+
+        def is_cancelled() -> bool:  # the app closed or died: roll back rather than finish unseen
+            return cancel.is_set() or (app is not None and not app.is_alive())
+
         engine = open_database(db_url)
-        report = import_sources(engine, list(expand([Path(p) for p in paths])), make_reader(force, fmt, mapping),
+        report = import_sources(engine, list(expand([Path(p) for p in paths])),
+                                make_reader(force, fmt, mapping, parallel_min_bytes=parallel_min_bytes),
                                 imported_by=user, mapping_profile=getattr(mapping, "name", None) or None,
-                                progress=progress, is_cancelled=cancel.is_set)
+                                progress=progress, is_cancelled=is_cancelled)
         engine.dispose()
         messages.put(("report", report.to_dict()))
     except Exception as error:  # noqa: BLE001 - reported to the app, never lost
@@ -55,12 +61,14 @@ def _child(db_url: str, paths: list[str], force: str | None, fmt: str, mapping_j
 
 def import_in_child(db_url: str, paths: list[Path], *, force: str | None, fmt: str, mapping_json: dict | None,
                     user: str, progress: Callable[[int, int, str], None],
-                    is_cancelled: Callable[[], bool]) -> ImportReport:
+                    is_cancelled: Callable[[], bool], parallel_min_bytes: int | None = None) -> ImportReport:
     context = multiprocessing.get_context("spawn")
     messages: multiprocessing.Queue = context.Queue()
     cancel = context.Event()
+    # Not a daemon: a daemon process may not start the reader process that large files are parsed in.
+    # It stops on its own if this process goes away (see is_cancelled in _child).
     process = context.Process(target=_child, args=(db_url, [str(p) for p in paths], force, fmt, mapping_json, user,
-                                                   messages, cancel), name="stopsearch-import", daemon=True)
+                                                   messages, cancel, parallel_min_bytes), name="stopsearch-import")
     process.start()
     try:
         while True:

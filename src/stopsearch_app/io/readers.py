@@ -9,12 +9,15 @@ from stopsearch_app.io.parsed import FileStream
 from stopsearch_app.io.policeuk import detect_format, stream_policeuk
 from stopsearch_app.io.sources import SourceFile
 
-def make_reader(force: str | None = None, fmt: str = "auto", mapping=None):
-    """A function SourceFile -> FileStream for the import loop."""
+def make_reader(force: str | None = None, fmt: str = "auto", mapping=None, *,
+                parallel_min_bytes: int | None = None):
+    """A function SourceFile -> FileStream for the import loop. Police.uk CSVs of at least
+    ``parallel_min_bytes`` (default PARALLEL_MIN_BYTES) are parsed in a reader process."""
 
     def read(source: SourceFile) -> FileStream:
         if fmt in ("auto", "policeuk-csv") and mapping is None and source.suffix == ".csv" \
-                and source.member is None and source.path.stat().st_size >= PARALLEL_MIN_BYTES:
+                and source.member is None and source.path.stat().st_size >= (
+                    PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes):
             return stream_in_child_process(source, force)
         data = source.read_bytes()
         if fmt == "local" or mapping is not None or source.suffix == ".xlsx":

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
+from stopsearch_app.store.driver_rows import fetch_tuples
 from stopsearch_app.store.queries import Labels, RecordFilter, where_clause
 from stopsearch_app.store.schema import CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch, search, \
     search_local
@@ -70,18 +71,9 @@ def load_records(engine: Engine, record_filter: RecordFilter | None = None,
 
 
 def _fetch_frame(engine: Engine, query, names: list[str]) -> pd.DataFrame:
-    """The query's rows as a frame, straight from the driver's cursor (SQLAlchemy's row objects and a
-    Python loop per column cost ten times the query for a million rows)."""
-    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    parameters = (tuple(compiled.params[name] for name in compiled.positiontup) if engine.dialect.positional
-                  else compiled.params)
+    """The query's rows as a frame, straight from the driver (see driver_rows)."""
     with engine.connect() as connection:
-        cursor = connection.connection.driver_connection.cursor()
-        try:
-            cursor.execute(compiled.string, parameters)
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        rows = fetch_tuples(connection, query)
     return pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
 
 

@@ -28,6 +28,7 @@ from stopsearch_app.domain.vocab import as_categorical
 from stopsearch_app.io.errors import ImportCancelled, ImportRefused
 from stopsearch_app.io.parsed import Chunk, FileStream, QuarantinedRow
 from stopsearch_app.io.sources import SourceFile
+from stopsearch_app.store.driver_rows import fetch_tuples
 from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch,
                                          quarantine, search, search_local, vocabulary)
 
@@ -143,16 +144,14 @@ def _placeholder(connection: Connection) -> str:
 
 def _existing_public_keys(connection: Connection, keys: pd.DataFrame) -> pd.DataFrame:
     """Identity keys already stored in the time span of ``keys``, force by force (an index range scan)."""
-    frames = []
+    found = []
     for force_id, span in keys.groupby("force_id", sort=False)["occurred_at"]:
-        rows = connection.execute(
-            select(search.c.force_id, search.c.fingerprint, search.c.occurrence)
-            .where(and_(search.c.force_id == force_id, search.c.occurred_at >= int(span.min()),
-                        search.c.occurred_at <= int(span.max()), search.c.source_ref.is_(None))))
-        frames.append(pd.DataFrame(rows.fetchall(), columns=["force_id", "fingerprint", "occurrence"]))
-    frames = [frame for frame in frames if not frame.empty]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["force_id", "fingerprint", "occurrence"])
+        found.extend(fetch_tuples(connection, select(search.c.force_id, search.c.fingerprint, search.c.occurrence)
+                                  .where(and_(search.c.force_id == force_id, search.c.occurred_at >= int(span.min()),
+                                              search.c.occurred_at <= int(span.max()),
+                                              search.c.source_ref.is_(None)))))
+    stored = np.array(found, dtype=np.int64).reshape(-1, 3)
+    return pd.DataFrame({"force_id": stored[:, 0], "fingerprint": stored[:, 1], "occurrence": stored[:, 2]})
 
 
 def _existing_local_refs(connection: Connection, force_ids: Iterable[int], refs: list[str]) -> set[tuple[int, str]]:
@@ -284,11 +283,9 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
         if existing.empty:
             new_mask = np.ones(count, dtype=bool)
         else:
-            existing["_stored"] = True
-            merged = keys[["force_id", "fingerprint", "occurrence"]].merge(
-                existing.astype({"fingerprint": "int64", "occurrence": "int64"}),
-                how="left", on=["force_id", "fingerprint", "occurrence"])
-            new_mask = merged["_stored"].isna().to_numpy()
+            identity = ["force_id", "fingerprint", "occurrence"]
+            new_mask = ~pd.MultiIndex.from_frame(keys[identity].astype("int64")).isin(
+                pd.MultiIndex.from_frame(existing[identity]))
     positions = np.flatnonzero(new_mask)
     if not len(positions):
         return 0

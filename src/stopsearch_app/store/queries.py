@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from stopsearch_app.domain import identity
+from stopsearch_app.store.driver_rows import fetch_tuples
 from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, import_batch, quarantine,
                                          record_check, search, search_local, vocabulary)
 
@@ -174,20 +175,10 @@ def _contiguous_ids(engine: Engine) -> np.ndarray | None:
 
 
 def _fetch_ids(engine: Engine, query) -> np.ndarray:
-    """One integer column straight from the driver's cursor: SQLAlchemy's row objects would cost
-    more than the query for a million rows."""
-    compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
-    if engine.dialect.positional:
-        parameters = tuple(compiled.params[name] for name in compiled.positiontup)
-    else:
-        parameters = compiled.params
+    """One integer column, straight from the driver (see driver_rows)."""
     with engine.connect() as connection:
-        cursor = connection.connection.driver_connection.cursor()
-        try:
-            cursor.execute(compiled.string, parameters)
-            return np.fromiter((row[0] for row in cursor), dtype=np.int64)
-        finally:
-            cursor.close()
+        rows = fetch_tuples(connection, query)
+    return np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
 
 
 def fetch_rows(engine: Engine, ids: np.ndarray) -> dict[int, tuple]:
