@@ -133,30 +133,36 @@ def assert_same_records(left: pd.DataFrame, right: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(left.astype(object), right.astype(object))
 
 
-def _file_with_bad_rows_far_apart(tmp_path):
+def _file_with_bad_rows_far_apart(tmp_path, newline: str = "\n", encoding: str = "utf-8"):
     """Three identical Met rows, 400 Essex rows with a row of too few fields in the middle, a bad
     date, two Met rows, the last one cut short (physical lines: short row 205, bad date 406, cut 408)."""
     short_row = ",".join(ESSEX_ROW.split(",")[:5])
     rows = ([MET_ROW] * 3 + [ESSEX_ROW] * 200 + [short_row] + [ESSEX_ROW] * 200
             + [MET_ROW.replace("2022-08-31T23:00:00+00:00", "bad")] + [MET_ROW] * 2)
+    rows[300] = ESSEX_ROW.replace("False,,", "True,Opération Été,", 1)  # not ASCII: the encoding counts
     path = tmp_path / "2022-09-metropolitan-stop-and-search.csv"
-    path.write_text(archive_csv(*rows)[:-30])  # the last row is cut short
+    path.write_bytes(archive_csv(*rows, newline=newline)[:-30].encode(encoding))  # the last row is cut short
     return path
 
 
 @pytest.mark.parametrize("ramp", [(), (1_000, 5_000)], ids=["one-piece", "pieces"])
-def test_a_file_read_in_many_chunks_imports_exactly_as_in_one(engine, tmp_path, monkeypatch, ramp):
+@pytest.mark.parametrize(("newline", "encoding"), [("\n", "utf-8"), ("\r\n", "cp1252")], ids=["lf-utf8", "crlf-cp1252"])
+def test_a_file_read_in_many_chunks_imports_exactly_as_in_one(engine, tmp_path, monkeypatch, ramp, newline,
+                                                               encoding):
     """Occurrence indexes, quarantine line numbers and the constant-false rule span chunks, and the
     pieces Arrow reads one after another (the small first blocks)."""
     import stopsearch_app.io.policeuk as policeuk
     from stopsearch_app.io.policeuk import read_policeuk
 
-    path = _file_with_bad_rows_far_apart(tmp_path)
+    path = _file_with_bad_rows_far_apart(tmp_path, newline, encoding)
     whole = read_policeuk(path.read_bytes(), path.name)
     monkeypatch.setattr(policeuk, "CHUNK_BYTES", 4_096)
     monkeypatch.setattr(policeuk, "RAMP_BYTES", ramp)
     chunked = read_policeuk(path.read_bytes(), path.name)
     assert_same_records(chunked.records, whole.records)
+    assert chunked.warnings == whole.warnings
+    assert ("Windows-1252" in " ".join(whole.warnings)) == (encoding == "cp1252")
+    assert "Opération Été" in set(chunked.records["operation_name"].dropna())
     # five identical Met rows, the last one cut short: four kept, numbered 0-3 across chunks
     assert sorted(chunked.records["occurrence"][chunked.records["search_type"] == "person_and_vehicle"]) == [0, 1, 2, 3]
     assert [(q.row_number, q.reason[:8]) for q in chunked.quarantined] == \
