@@ -28,7 +28,25 @@ def _isolated_user_folders(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def db_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'test.db'}"
+    """A new SQLite file per test, or, with STOPSEARCH_TEST_POSTGRES set to a server URL
+    (``make test-postgres``), a new PostgreSQL database per test: the same code runs on both."""
+    server = os.environ.get("STOPSEARCH_TEST_POSTGRES")
+    if not server:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    from uuid import uuid4
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"stopsearch_test_{uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture
