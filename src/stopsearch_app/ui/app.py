@@ -30,6 +30,12 @@ def freeze_start_up_objects() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    from stopsearch_app.ui.platform_check import start_problem
+
+    problem = start_problem()
+    if problem:
+        print(f"stopsearch-app: {problem}", file=sys.stderr)
+        return 2
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QInputDialog
 
