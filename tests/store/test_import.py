@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import zipfile
@@ -174,6 +175,34 @@ def test_a_file_read_in_many_chunks_imports_exactly_as_in_one(engine, tmp_path, 
     assert import_paths(engine, path).imported == 0
 
 
+def test_pieces_number_rows_as_one_read_does(monkeypatch):
+    """Bad rows in the first block of a later piece, an empty line, and a quoted line break: reading
+    in pieces gives every row and every quarantined row the number a single read gives."""
+    import stopsearch_app.io.policeuk as policeuk
+    from stopsearch_app.io.policeuk import read_policeuk
+
+    short = ",".join(ESSEX_ROW.split(",")[:5])
+    quoted = ESSEX_ROW.replace("False,,", 'False,"Operation\nNightingale",', 1)
+    rows = ([ESSEX_ROW] * 8 + [short, ""] + [ESSEX_ROW] * 10 + [quoted] + [ESSEX_ROW] * 2 + [short]
+            + [ESSEX_ROW] * 5)
+    data = archive_csv(*rows).encode()
+    name = "2020-01-essex-stop-and-search.csv"
+    whole = read_policeuk(data, name)
+    assert len(whole.records) == 8 + 10 + 1 + 2 + 5 \
+        and "Operation Nightingale" in set(whole.records["operation_name"])  # the line break kept in its row
+    assert [row.row_number for row in whole.quarantined][0] == 10
+    row = len(ESSEX_ROW) + 1
+    quoted_at = data.index(b'"Operation')
+    for ramp in [(row * 7, row * 3, row * 5),  # a piece starts just before each short row
+                 (quoted_at + 5, row * 2)]:  # a cut wanted inside the quoted field
+        monkeypatch.setattr(policeuk, "RAMP_BYTES", ramp)
+        monkeypatch.setattr(policeuk, "CHUNK_BYTES", 100_000)  # each piece in one block: its first
+        pieces = read_policeuk(data, name)
+        assert_same_records(pieces.records, whole.records)
+        assert pieces.quarantined == whole.quarantined, ramp
+        assert len(policeuk._pieces(data)) > 1
+
+
 def test_the_reader_process_reads_as_this_process_does(tmp_path, met_file):
     from stopsearch_app.io.parallel_reader import stream_in_child_process
     from stopsearch_app.io.policeuk import read_policeuk
@@ -226,6 +255,9 @@ def test_an_import_through_the_reader_process_matches_one_in_process(engine, tmp
     with engine.connect() as mine, other.connect() as theirs:
         query = select(search).order_by(search.c.id)
         assert theirs.execute(query).all() == mine.execute(query).all()
+        digest = select(import_batch.c.sha256)
+        assert theirs.execute(digest).scalar_one() == mine.execute(digest).scalar_one() \
+            == hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def test_a_crash_mid_file_leaves_the_database_as_it_was(engine, met_file, monkeypatch):

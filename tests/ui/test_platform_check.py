@@ -1,36 +1,44 @@
-"""What the app says before Qt starts when the window cannot open."""
+"""What the app says before Qt starts when the window cannot, or may not, open."""
 
 from __future__ import annotations
 
-from stopsearch_app.ui.platform_check import start_problem
+from stopsearch_app.ui.platform_check import missing_libraries, no_screen
+
+EVERYTHING = {f"lib{name}.so.0" for name in ("xcb-cursor", "xcb-icccm", "xcb-keysyms", "xcb-image",
+                                              "xcb-render-util", "xcb-randr", "xcb-shape", "xcb-xkb",
+                                              "xkbcommon-x11", "xkbcommon", "EGL", "GL", "fontconfig", "dbus-1")}
 
 
-def every_library(_name: str) -> str:
-    return "/usr/lib/libfound.so"
-
-
-def test_a_linux_desktop_with_every_library_starts():
-    assert start_problem({"DISPLAY": ":0"}, "linux", every_library) is None
+def test_a_linux_desktop_with_every_library_starts_quietly():
+    assert no_screen({"DISPLAY": ":0"}, "linux") is None
+    assert missing_libraries({"DISPLAY": ":0"}, "linux", lambda: EVERYTHING) is None
 
 
 def test_no_screen_says_how_to_run_without_one():
-    problem = start_problem({}, "linux", every_library)
+    problem = no_screen({}, "linux")
     assert problem and "DISPLAY is not set" in problem and "xvfb-run make run" in problem
 
 
 def test_missing_libraries_are_named_with_the_packages_to_install():
-    def missing_two(name: str) -> str | None:
-        return None if name in ("xcb-cursor", "xcb-icccm") else "/usr/lib/lib.so"
+    without_two = EVERYTHING - {"libxcb-cursor.so.0", "libxcb-icccm.so.0"}
+    advice = missing_libraries({"DISPLAY": ":0"}, "linux", lambda: without_two)
+    assert advice and advice.endswith("sudo apt-get install libxcb-cursor0 libxcb-icccm4")
 
-    problem = start_problem({"DISPLAY": ":0"}, "linux", missing_two)
-    assert problem and problem.endswith("sudo apt-get install libxcb-cursor0 libxcb-icccm4")
+
+def test_no_advice_when_the_linker_cache_cannot_be_read():
+    assert missing_libraries({"DISPLAY": ":0"}, "linux", lambda: None) is None
 
 
 def test_other_platforms_and_chosen_plugins_are_left_to_qt():
-    def nothing(_name: str) -> None:
-        return None
+    assert no_screen({}, "win32") is None and missing_libraries({}, "win32", set) is None
+    assert no_screen({"QT_QPA_PLATFORM": "offscreen"}, "linux") is None
+    assert missing_libraries({"QT_QPA_PLATFORM": "offscreen"}, "linux", set) is None
+    assert no_screen({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert no_screen({"QT_QPA_PLATFORM": "xcb"}, "linux") is not None
 
-    assert start_problem({}, "win32", nothing) is None
-    assert start_problem({"QT_QPA_PLATFORM": "offscreen"}, "linux", nothing) is None
-    assert start_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux", nothing) is None
-    assert start_problem({"QT_QPA_PLATFORM": "xcb"}, "linux", nothing) is not None
+
+def test_this_machines_linker_cache_is_read():
+    from stopsearch_app.ui.platform_check import _linker_cache
+
+    known = _linker_cache()
+    assert known is None or any(name.startswith("libc.so") for name in known)

@@ -8,7 +8,6 @@ Qt's threads) costs ~0.5 s to start, so only files above PARALLEL_MIN_BYTES use 
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import queue
 from collections.abc import Iterator
@@ -24,16 +23,16 @@ _START_TIMEOUT = 120.0
 
 def _child(source: SourceFile, force: str | None, fmt: str | None, out: multiprocessing.Queue) -> None:
     """Runs in the child process: parse and send ('header', ...), ('chunk', Chunk)..., ('end', ...)."""
-    from stopsearch_app.io.policeuk import stream_policeuk
+    from stopsearch_app.io.policeuk import sha256_of, stream_policeuk
 
     try:
-        # The parent works out the file's digest while this process starts: not needed here.
-        stream = stream_policeuk(source.read_bytes(), source.name, force, SourceFormat(fmt) if fmt else None,
-                                 sha256="")
+        data = source.read_bytes()
+        # The digest of exactly these bytes, worked out at the end, when this process waits for the writer.
+        stream = stream_policeuk(data, source.name, force, SourceFormat(fmt) if fmt else None, sha256="")
         out.put(("header", str(stream.format), stream.total_bytes, sorted(stream.mapped_fields)))
         for chunk in stream.chunks:
             out.put(("chunk", chunk))
-        out.put(("end", stream.warnings, stream.blank_find_flags))
+        out.put(("end", stream.warnings, stream.blank_find_flags, sha256_of(data)))
     except ImportRefused as refused:
         out.put(("refused", refused.name, refused.reason))
     except Exception as error:  # noqa: BLE001 - reported in the parent, never lost
@@ -47,19 +46,12 @@ def stream_in_child_process(source: SourceFile, force: str | None = None,
     process = context.Process(target=_child, args=(source, force, str(fmt) if fmt else None, messages),
                               name="stopsearch-reader", daemon=True)
     process.start()
-    try:
-        with source.path.open("rb") as file:  # while the child starts (hashlib releases the GIL)
-            sha256 = hashlib.file_digest(file, "sha256").hexdigest()
-    except BaseException:
-        process.terminate()
-        process.join(timeout=10)
-        raise
     first = _receive(messages, process)
     if first[0] != "header":
         process.join(timeout=5)
         _raise(first, source.name)
     _kind, format_name, total_bytes, mapped = first
-    stream = FileStream(source.name, sha256, SourceFormat(format_name), iter(()), total_bytes=total_bytes,
+    stream = FileStream(source.name, "", SourceFormat(format_name), iter(()), total_bytes=total_bytes,
                         mapped_fields=frozenset(mapped))
     stream.chunks = _chunks(stream, messages, process)
     return stream
@@ -74,6 +66,7 @@ def _chunks(stream: FileStream, messages: multiprocessing.Queue, process) -> Ite
             elif message[0] == "end":
                 stream.warnings.extend(message[1])
                 stream.blank_find_flags = list(message[2])
+                stream.sha256 = message[3]
                 return
             else:
                 _raise(message, stream.name)

@@ -30,7 +30,8 @@ class Chunk:
 @dataclass
 class FileStream:
     """A file being read chunk by chunk. ``warnings`` and ``blank_find_flags`` are complete only once
-    ``chunks`` is exhausted (a constant-false find flag can only be judged on the whole force-month)."""
+    ``chunks`` is exhausted (a constant-false find flag can only be judged on the whole force-month);
+    so is ``sha256`` when a reader process reads the file."""
 
     name: str
     sha256: str

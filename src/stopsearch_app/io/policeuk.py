@@ -164,17 +164,32 @@ _TYPED_COLUMNS = {"Date": pa.timestamp("ms", tz="UTC"), "datetime": pa.timestamp
 
 
 def _pieces(data: bytes) -> list[tuple[int, int]]:
-    """(start, end) byte ranges of the file that Arrow reads one after the other, cut just after a
-    newline: the reader runs with newlines_in_values=False, so a newline always ends a row."""
+    """(start, end) byte ranges of the file that Arrow reads one after the other. Each cut is just
+    after a newline outside quotes (an even number of quote characters before it; a doubled quote
+    inside a field counts twice), so no row, not even one with a quoted line break, is split."""
     bounds, start = [], 0
     for size in RAMP_BYTES:
         cut = data.find(b"\n", start + size) + 1
+        while cut > 0 and data.count(b'"', 0, cut) % 2:
+            cut = data.find(b"\n", cut) + 1
         if cut <= 0 or cut >= len(data):
             break
         bounds.append((start, cut))
         start = cut
     bounds.append((start, len(data)))
     return bounds
+
+
+def _rows_before(data: bytes, end: int) -> int:
+    """Rows before byte ``end`` as Arrow numbers them: a line break inside quotes does not end a
+    row, and an empty line is skipped, not counted."""
+    text = np.frombuffer(data, dtype=np.uint8, count=end)
+    newlines = np.flatnonzero(text == 0x0A)
+    quotes = np.flatnonzero(text == 0x22)
+    row_ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0] if len(quotes) else newlines
+    gaps = np.diff(row_ends)
+    empty = np.count_nonzero(gaps == 1) + np.count_nonzero((gaps == 2) & (text[row_ends[1:] - 1] == 0x0D))
+    return len(row_ends) - int(empty)
 
 
 def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, stream: FileStream) -> Iterator[Chunk]:
@@ -189,7 +204,7 @@ def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, st
         warnings.append(f"{name}: not valid UTF-8; read as Windows-1252")
         encoding = "cp1252"
     invalid: list[QuarantinedRow] = []
-    lines_before_piece = 0  # physical lines of the file before the piece Arrow is reading
+    lines_before_piece = 0  # rows (as Arrow counts them) before the piece it is reading
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         invalid.append(QuarantinedRow(
@@ -221,12 +236,13 @@ def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, st
     next_line = 2
     reported_invalid = 0
     for start, end in _pieces(data):
+        # Before open_csv: it parses the piece's first block, and reports its bad rows, at once.
+        lines_before_piece = _rows_before(data, start) if start else 0
         try:
             reader = open_piece(start, end)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
             raise ImportRefused(name, f"the CSV cannot be parsed: {error}") from error
         column_names = column_names or reader.schema.names
-        lines_before_piece = data.count(b"\n", 0, start) if start else 0
         batches = iter(reader)
         while True:
             try:

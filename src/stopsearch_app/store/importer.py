@@ -257,7 +257,7 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
     report.force = ",".join(sorted(forces))
     report.warnings = list(stream.warnings)
     connection.execute(import_batch.update().where(import_batch.c.id == batch_id).values(
-        rows_read=report.rows_read, imported=report.imported, duplicates=report.duplicates,
+        sha256=stream.sha256, rows_read=report.rows_read, imported=report.imported, duplicates=report.duplicates,
         quarantined=report.quarantined, forces=",".join(sorted(forces)), months=",".join(sorted(months)),
         warnings=json.dumps(stream.warnings)))
 

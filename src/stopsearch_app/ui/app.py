@@ -30,12 +30,15 @@ def freeze_start_up_objects() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    from stopsearch_app.ui.platform_check import start_problem
+    from stopsearch_app.ui.platform_check import missing_libraries, no_screen
 
-    problem = start_problem()
+    problem = no_screen()
     if problem:
         print(f"stopsearch-app: {problem}", file=sys.stderr)
         return 2
+    advice = missing_libraries()
+    if advice:
+        print(f"stopsearch-app: {advice}", file=sys.stderr)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QInputDialog
 
