@@ -12,7 +12,9 @@ from stopsearch_app.domain.records import SourceFormat
 
 @dataclass(frozen=True)
 class QuarantinedRow:
-    row_number: int  # physical line in the file (header = 1) or position in a JSON array (first = 1)
+    # CSV: the row as a CSV reader counts them, header = 1 (the physical line, unless an empty line or
+    # a quoted line break comes before it); JSON: the position in the array (first = 1)
+    row_number: int
     raw_text: str
     reason: str
 
