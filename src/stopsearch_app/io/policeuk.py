@@ -195,7 +195,7 @@ def _rows_before(data: bytes, end: int) -> int:
 def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, stream: FileStream) -> Iterator[Chunk]:
     """Arrow reads the text one block at a time (strings dictionary-encoded); dates and coordinates
     are converted by Arrow when every value in the block allows it, else checked row by row. Rows with
-    the wrong number of fields are quarantined with their physical line number."""
+    the wrong number of fields are quarantined with their row number (see QuarantinedRow)."""
     warnings = stream.warnings
     encoding = "utf8"
     try:
@@ -252,7 +252,7 @@ def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, st
             except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
                 raise ImportRefused(name, f"the CSV cannot be parsed: {error}") from error
             frame = _batch_to_frame(batch)
-            # Physical lines of the kept rows: the next lines not taken by a quarantined row.
+            # Row numbers of the kept rows: the next numbers not taken by a quarantined row.
             skipped = {row.row_number for row in invalid if row.row_number >= next_line}
             window = np.arange(next_line, next_line + len(frame) + len(skipped), dtype=np.int64)
             lines = window[~np.isin(window, list(skipped))][: len(frame)] if skipped else window[: len(frame)]
