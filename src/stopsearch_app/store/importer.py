@@ -3,7 +3,8 @@
 Identity follows shared/spec/records.md: a record already stored with the same force, month,
 fingerprint and occurrence (or, for a local extract, the same force and source_ref) is counted as a
 duplicate and not written again. Rows pass to the driver as tuples of small integers straight from
-column arrays (``executemany``), which is several times faster than ``DataFrame.to_sql``.
+column arrays (``executemany``, ten rows per statement), several times faster than
+``DataFrame.to_sql``.
 """
 
 from __future__ import annotations
