@@ -13,7 +13,7 @@ from pathlib import Path
 
 from platformdirs import user_config_dir
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APP_NAME = "stopsearch-app"
 
 
@@ -33,6 +33,9 @@ class Settings:
     last_import_folder: str = ""
     window_geometry: str = ""  # base64 of QMainWindow.saveGeometry()
     recent_mapping_profiles: list[str] = field(default_factory=list)
+    # Departures from the shipped charter rule set, applied to every check run from the app:
+    # {"enabled": {rule: bool}, "promote_to_law": {rule: bool}, "params": {rule: {name: value}}}
+    rule_settings: dict = field(default_factory=dict)
 
     @classmethod
     def path(cls) -> Path:
@@ -62,5 +65,7 @@ def _migrate(data: dict) -> dict:
     if version < 1:
         data.setdefault("user_name", default_user_name())
         data.setdefault("user_confirmed", False)
+    if version < 2:
+        data.setdefault("rule_settings", {})
     data["schema_version"] = SCHEMA_VERSION
     return data

@@ -358,3 +358,16 @@ def test_template_has_the_canonical_header() -> None:
     missing = [field.name for field in FIELDS if f"`{field.name}`" not in readme]
     assert missing == []
     assert PUBLIC_FIELDS < set(template.strip().split(","))
+
+
+def test_settings_between_recovers_what_was_changed():
+    from stopsearch_app.domain.charter.ruleset import default_ruleset, describe_settings, settings_between
+
+    base = default_ruleset()
+    settings = {"enabled": {"K4": False, "Q2": False}, "promote_to_law": {"S6": True},
+                "params": {"K2": {"repeat_count": 4}, "S5": {"min_rank": "superintendent"}}}
+    changed = base.with_settings(**settings)
+    assert settings_between(base, changed.as_data()["rules"]) == settings
+    assert settings_between(base, base.as_data()["rules"]) == {}
+    assert describe_settings(settings) == ("K4 off; Q2 off; S6 counts as law; K2 repeat_count 4; "
+                                           "S5 min_rank superintendent")

@@ -12,6 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget)
 
+from stopsearch_app.domain.charter.ruleset import RuleSetError, default_ruleset, describe_settings, settings_between
 from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
 from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
@@ -77,6 +78,14 @@ class ComplianceModel(QAbstractTableModel):
             basis = "law" if rule.get("promote_to_law") else rule.get("basis", "")
             return (rule_id, rule.get("title", ""), BASIS_NOTE.get(basis, basis), rule.get("citation", ""))[column]
         key = VERDICT_KEYS[column - len(self.FIXED)]
+        if not rule.get("enabled", True):  # zero counts would read as "nothing found"
+            if role == Qt.ItemDataRole.DisplayRole:
+                return _("off")
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QBrush(QColor("#6b6b6b"))
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"{rule_id}: " + _("turned off in this check's rule settings: no verdicts")
+            return None
         verdict = Verdict.from_key(key)
         count = int(self._counts.at[rule_id, key])
         total = int(self._counts.loc[rule_id].sum())
@@ -113,6 +122,9 @@ class ComplianceView(RefreshWhenShown, QWidget):
         self.run_label = QLabel(self)
         self.run_label.setObjectName("run_label")
         top.addWidget(self.run_label, 1)
+        self.settings_button = QPushButton(_("Rule settings…"), self)
+        self.settings_button.setObjectName("rule_settings_button")
+        top.addWidget(self.settings_button)
         self.recheck_button = QPushButton(_("Re-check every record"), self)
         self.recheck_button.setObjectName("recheck")
         top.addWidget(self.recheck_button)
@@ -144,6 +156,8 @@ class ComplianceView(RefreshWhenShown, QWidget):
         self.children_only.toggled.connect(self.reload)
         self.table.clicked.connect(self._on_clicked)
         self.recheck_button.clicked.connect(self.recheck)
+        self.settings_button.clicked.connect(self.edit_rule_settings)
+        self.settings_dialog = None
         context.notifier.records_changed.connect(self.data_changed)
 
     def base_filter(self) -> RecordFilter:
@@ -172,16 +186,25 @@ class ComplianceView(RefreshWhenShown, QWidget):
         rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])}
         assessable = set(json.loads(run["assessable_rules"]))
         total = int(counts.iloc[0].sum()) if len(counts) else 0
+        run_settings = describe_settings(settings_between(default_ruleset(), list(rules.values())))
         self.run_label.setText(f"{run['ruleset_id']} {run['ruleset_version']} · " + _("checked") + " "
                                f"{run['started_at']:%Y-%m-%d %H:%M} " + _("by") + f" {run['run_by']} · {total:,} "
-                               + (_("searches of children") if self.children_only.isChecked() else _("searches")))
-        not_assessable = [rule_id for rule_id in counts.index if rule_id not in assessable]
+                               + (_("searches of children") if self.children_only.isChecked() else _("searches"))
+                               + " · " + (_("rule settings: ") + run_settings if run_settings
+                                          else _("the charter's rule settings")))
+        if run_settings != describe_settings(self._context.settings.rule_settings):
+            self.run_label.setText(self.run_label.text() + " — " + _("your rule settings have changed since: "
+                                                                     "re-check to apply them"))
+        turned_off = [rule_id for rule_id in counts.index if not rules.get(rule_id, {}).get("enabled", True)]
+        not_assessable = [rule_id for rule_id in counts.index if rule_id not in assessable and rule_id not in turned_off]
         text = _("Rules the loaded data can assess: ") + "<b>" + (", ".join(sorted(assessable)) or _("none")) + "</b>"
         if not_assessable:
             text += ("<br>" + _("Not assessable on these data (the source does not carry the fields, e.g. "
                                 "police.uk has no grounds, body-worn video or strip-search detail): ")
                      + ", ".join(not_assessable) + ". " + _("These are not passes: a police.uk-only load is never "
                                                           "evidence of compliance."))
+        if turned_off:
+            text += "<br>" + _("Turned off in this check's rule settings (no verdicts): ") + ", ".join(turned_off) + "."
         self.coverage_label.setText(text)
         self.model.set_data(counts, rules, assessable)
 
@@ -193,14 +216,36 @@ class ComplianceView(RefreshWhenShown, QWidget):
 
         self.show_records.emit(with_verdict(self._context.engine, self.base_filter(), index.data(RuleIdRole), key))
 
+    def edit_rule_settings(self) -> None:
+        from stopsearch_app.domain.charter.ruleset import default_ruleset
+        from stopsearch_app.ui.rule_settings import RuleSettingsDialog
+
+        self.settings_dialog = RuleSettingsDialog(default_ruleset(), self._context.settings.rule_settings, self)
+        self.settings_dialog.accepted.connect(self._apply_rule_settings)
+        self.settings_dialog.open()
+
+    def _apply_rule_settings(self) -> None:
+        self._context.settings.rule_settings = self.settings_dialog.settings()
+        try:
+            self._context.save_settings()
+        except OSError as error:
+            self._context.notifier.status_message.emit(_("Could not save the settings: ") + str(error))
+        self.recheck()
+
     def recheck(self) -> None:
         if self._check_task is not None:
+            return
+        try:
+            ruleset = self._context.ruleset()
+        except RuleSetError as error:
+            QMessageBox.warning(self, _("Charter check"), _("Your rule settings cannot be used: ") + str(error)
+                                + "\n" + _("Open Rule settings… and restore the charter's settings."))
             return
         engine, user = self._context.engine, self._context.user_name
         dialog = QProgressDialog(_("Checking every record against the charter…"), _("Cancel"), 0, 3, self)
         dialog.setWindowTitle(_("Charter check"))
         dialog.setMinimumDuration(0)
-        task = BackgroundTask(lambda progress, cancelled: run_check(engine, run_by=user, progress=progress,
+        task = BackgroundTask(lambda progress, cancelled: run_check(engine, ruleset, run_by=user, progress=progress,
                                                                     is_cancelled=cancelled), self)
         self._check_task = task
         task.progressed.connect(lambda done, total, message: (dialog.setLabelText(message), dialog.setValue(done)))

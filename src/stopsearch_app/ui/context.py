@@ -38,6 +38,12 @@ class AppContext:
 
         self.rule_orders = rule_orders(self.engine)
 
+    def ruleset(self):
+        """The shipped charter rule set with this user's settings applied (stopsearch_app.settings)."""
+        from stopsearch_app.domain.charter.ruleset import default_ruleset
+
+        return default_ruleset().with_settings(**self.settings.rule_settings)
+
     @property
     def user_name(self) -> str:
         return self.settings.user_name or "unknown user"

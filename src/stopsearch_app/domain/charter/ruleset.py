@@ -179,6 +179,43 @@ class RuleSet:
         return replace(updated, content_hash=_hash(updated))
 
 
+def scalar_params(rule: Rule) -> dict[str, Any]:
+    """The parameters a person can set in the app (numbers and words); lists and tables of a rule
+    stay in the rule-set file."""
+    return {name: value for name, value in rule.params.items() if isinstance(value, (int, float, str))
+            and not isinstance(value, bool)}
+
+
+def settings_between(base: RuleSet, rules: Sequence[Mapping[str, Any]]) -> dict[str, dict]:
+    """The settings (``RuleSet.with_settings`` arguments) that turn ``base`` into ``rules`` (as in
+    ``RuleSet.as_data()['rules']``, e.g. a stored check run's): what a run changed from the charter."""
+    by_id = {str(rule.get("id")): rule for rule in rules}
+    settings: dict[str, dict] = {"enabled": {}, "promote_to_law": {}, "params": {}}
+    for rule in base.rules:
+        other = by_id.get(rule.id)
+        if other is None:
+            continue
+        if bool(other.get("enabled", True)) != rule.enabled:
+            settings["enabled"][rule.id] = bool(other.get("enabled", True))
+        if bool(other.get("promote_to_law", False)) != rule.promote_to_law:
+            settings["promote_to_law"][rule.id] = bool(other.get("promote_to_law", False))
+        changed = {name: other.get("params", {}).get(name) for name, value in scalar_params(rule).items()
+                   if other.get("params", {}).get(name, value) != value}
+        if changed:
+            settings["params"][rule.id] = changed
+    return {name: values for name, values in settings.items() if values}
+
+
+def describe_settings(settings: Mapping[str, Mapping[str, Any]]) -> str:
+    """One line a supervisor can read: "K4 off; S5 counts as law; G1 min_words 20"."""
+    parts = [f"{rule_id} {'on' if on else 'off'}" for rule_id, on in sorted(settings.get("enabled", {}).items())]
+    parts += [f"{rule_id} {'counts as law' if promoted else 'guidance'}"
+              for rule_id, promoted in sorted(settings.get("promote_to_law", {}).items())]
+    parts += [f"{rule_id} {name} {value}" for rule_id, values in sorted(settings.get("params", {}).items())
+              for name, value in sorted(values.items())]
+    return "; ".join(parts)
+
+
 def load_ruleset(path: str | Path) -> RuleSet:
     """Load and validate a rule-set file (its phrase file is named inside it, relative to it)."""
     path = Path(path)
