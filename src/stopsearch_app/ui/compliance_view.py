@@ -121,6 +121,7 @@ class ComplianceView(RefreshWhenShown, QWidget):
         top.addWidget(self.children_only)
         self.run_label = QLabel(self)
         self.run_label.setObjectName("run_label")
+        self.run_label.setWordWrap(True)  # it names the run's rule settings: may be long
         top.addWidget(self.run_label, 1)
         self.settings_button = QPushButton(_("Rule settings…"), self)
         self.settings_button.setObjectName("rule_settings_button")
