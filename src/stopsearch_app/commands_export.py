@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from stopsearch_app import __version__
 from stopsearch_app.domain import review
+from stopsearch_app.domain.charter.ruleset import default_ruleset, settings_between
 from stopsearch_app.io.review_pack import ChartRenderer, PackContent, PackResult, write_pack
 from stopsearch_app.store.checks import latest_run, verdict_columns
 from stopsearch_app.store.frames import load_records
@@ -162,6 +163,12 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
         raise ValueError("no records match these filters: nothing to export")
     step(1, f"reading the verdicts of {len(frame):,} records")
     order, verdicts = verdict_columns(engine, frame["search_id"].to_numpy())
+    run = latest_run(engine)
+    rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])} if run else {}
+    # A rule turned off in the check's settings has no verdicts: no column (a blank one would read as
+    # "not checked"); the manifest names it.
+    turned_off = [rule_id for rule_id in order if not rules.get(rule_id, {}).get("enabled", True)]
+    order = [rule_id for rule_id in order if rule_id not in turned_off]
     frame = frame.reset_index(drop=True)
     for rule_id in order:
         frame[rule_id] = verdicts[rule_id].reindex(frame["search_id"]).to_numpy()
@@ -172,8 +179,6 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
                 for state in all_findings(engine, frame["record_id"].tolist())]
     step(3, "computing the disproportionality table")
     disparity, unavailable = disparity_table(engine, labels, request)
-    run = latest_run(engine)
-    rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])} if run else {}
     census = census_table_info()
     if disparity and isinstance(disparity.get("denominator"), Mapping):
         census["denominator"] = {key: disparity["denominator"].get(key)  # type: ignore[union-attr]
@@ -182,7 +187,8 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
         "app": "stopsearch-app", "app_version": __version__, "generated_by": user,
         "filters": request.filters_json(), "sample": sample_info,
         "rule_set": ({"id": run["ruleset_id"], "version": run["ruleset_version"], "hash": run["ruleset_hash"],
-                      "run_id": run["id"], "checked_at": _utc_text(run["started_at"]), "checked_by": run["run_by"]}
+                      "run_id": run["id"], "checked_at": _utc_text(run["started_at"]), "checked_by": run["run_by"],
+                      "settings": _run_settings(run, list(rules.values())), "rules_turned_off": turned_off}
                      if run else None),
         "census_table": census,
         "disparity": ({"measure": request.measure, "age": request.age, "ethnicity": request.ethnicity,
@@ -204,6 +210,14 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
     result = write_pack(request.out, content, redacted=request.redact, chart_renderer=chart_renderer)
     step(5, "done")
     return result
+
+
+def _run_settings(run: Mapping, rules: list[dict]) -> dict | None:
+    """The run's departures from the shipped charter (None when it ran another rule set)."""
+    charter = default_ruleset()
+    if (run["ruleset_id"], run["ruleset_version"]) != (charter.id, charter.version):
+        return None
+    return settings_between(charter, rules)
 
 
 def _utc_text(moment) -> str:

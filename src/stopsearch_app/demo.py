@@ -40,8 +40,9 @@ def synthetic_extract_file(folder: Path) -> Path:
     return path
 
 
-def build_demo_database(url: str | None = None, progress=None) -> Engine:
-    """Import the demo files (idempotent: a second build adds nothing) and return the engine."""
+def build_demo_database(url: str | None = None, progress=None, ruleset=None) -> Engine:
+    """Import the demo files (idempotent: a second build adds nothing) and return the engine, the
+    records checked with ``ruleset`` (default: the shipped charter)."""
     from stopsearch_app.io.readers import make_reader
     from stopsearch_app.io.sources import expand
     from stopsearch_app.store.importer import import_sources
@@ -53,17 +54,18 @@ def build_demo_database(url: str | None = None, progress=None) -> Engine:
     failed = report.failed
     if failed:
         raise RuntimeError("the demo data did not import: " + "; ".join(f"{f.path}: {f.error}" for f in failed))
-    _check_if_needed(engine)
+    _check_if_needed(engine, ruleset)
     return engine
 
 
-def _check_if_needed(engine: Engine) -> None:
-    """Check the demo records when some are unchecked or the shipped rule set changed."""
+def _check_if_needed(engine: Engine, ruleset=None) -> None:
+    """Check the demo records when some are unchecked or the rule set (shipped file or the user's
+    settings) changed since the last check."""
     from stopsearch_app.domain.charter.ruleset import default_ruleset
     from stopsearch_app.store.checks import checked_count, latest_run, run_check
     from stopsearch_app.store.queries import stats
 
     run = latest_run(engine)
-    ruleset = default_ruleset()
+    ruleset = ruleset or default_ruleset()
     if run is None or run["ruleset_hash"] != ruleset.content_hash or checked_count(engine) != stats(engine).records:
         run_check(engine, ruleset, run_by="demo")

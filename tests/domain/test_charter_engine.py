@@ -371,3 +371,12 @@ def test_settings_between_recovers_what_was_changed():
     assert settings_between(base, base.as_data()["rules"]) == {}
     assert describe_settings(settings) == ("K4 off; Q2 off; S6 counts as law; K2 repeat_count 4; "
                                            "S5 min_rank superintendent")
+
+
+def test_settings_from_a_file_keep_only_well_formed_entries():
+    from stopsearch_app.domain.charter.ruleset import normalise_settings
+
+    assert normalise_settings(None) == {} and normalise_settings(["K4"]) == {}
+    assert normalise_settings({"comment": 1, "enabled": {"K4": False, "K5": "no"}, "promote_to_law": ["S5"],
+                               "params": {"G1": 20, "K2": {"repeat_count": 4, "window_days": [1]}}}) == \
+        {"enabled": {"K4": False}, "params": {"K2": {"repeat_count": 4}}}

@@ -261,3 +261,16 @@ def test_export_pack_cli_contract(checked, db_url, tmp_path):
         run_cli(argparse.Namespace(**{**vars(args), "seed": 3}))
     with pytest.raises(ValueError, match="no records match"):
         run_cli(argparse.Namespace(**{**vars(args), "month_from": "2030-01"}))
+
+
+def test_a_rule_turned_off_has_no_column_and_the_manifest_says_so(checked, tmp_path):
+    from stopsearch_app.domain.charter.ruleset import ruleset_from_settings
+
+    run_check(checked, ruleset_from_settings({"enabled": {"K4": False}, "promote_to_law": {"S5": True}}),
+              run_by="Sgt Adams")
+    pack = read_pack(export_pack(checked, PackRequest(out=tmp_path / "pack", age="child"), user="Sgt Adams").path)
+    assert "K4" not in pack.records.columns and {"K3", "K5", "S5"} <= set(pack.records.columns)
+    rule_set = pack.manifest["rule_set"]
+    assert rule_set["rules_turned_off"] == ["K4"]
+    assert rule_set["settings"] == {"enabled": {"K4": False}, "promote_to_law": {"S5": True}}
+    assert "K4" not in set(pack.summary["item"])

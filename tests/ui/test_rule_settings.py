@@ -100,3 +100,50 @@ def test_settings_files_from_before_rule_settings_still_load(tmp_path):
     path.write_text(json.dumps({"schema_version": 1, "user_name": "Sgt Old", "user_confirmed": True}))
     settings = Settings.load(path)
     assert settings.user_name == "Sgt Old" and settings.rule_settings == {} and settings.schema_version == 2
+
+
+def test_the_label_counts_searches_from_a_rule_that_ran_and_says_when_settings_moved_on(qtbot, loaded_context):
+    from stopsearch_app.domain.charter.ruleset import ruleset_from_settings
+
+    run_check(loaded_context.engine, ruleset_from_settings({"enabled": {"L1": False}}), run_by="Sgt Tester")
+    loaded_context.data_changed()
+    loaded_context.settings.rule_settings = {"enabled": {"L1": False, "K4": True}}  # K4 is on anyway: no change
+    window = MainWindow(loaded_context)
+    qtbot.addWidget(window)
+    view = window.compliance_view
+    open_tab(qtbot, window, view)
+    label = view.run_label.text()
+    assert "1,856 searches of children" in label and "rule settings: L1 off" in label
+    assert "differ from this check's" not in label
+
+    loaded_context.settings.rule_settings = {}
+    view.reload()
+    settle(qtbot, window)
+    assert "differ from this check's: re-check to apply them" in view.run_label.text()
+
+
+def test_settings_cannot_change_while_a_check_runs(qtbot, loaded_context):
+    window = MainWindow(loaded_context)
+    qtbot.addWidget(window)
+    view = window.compliance_view
+    open_tab(qtbot, window, view)
+    view.recheck()
+    assert not view.settings_button.isEnabled() and not view.recheck_button.isEnabled()
+    settle(qtbot, window)
+    assert view.settings_button.isEnabled() and view.recheck_button.isEnabled()
+
+
+def test_a_hand_edited_settings_file_loses_the_bad_entries_not_the_app(qtbot, loaded_context):
+    from PySide6.QtWidgets import QComboBox
+
+    loaded_context.settings.rule_settings = {"comment": "x", "enabled": ["K4"], "promote_to_law": {"S6": True},
+                                             "params": {"G1": 20, "C6": {"detention_minutes": {"a": 1}},
+                                                        "S5": {"min_rank": "supt"}}}
+    assert loaded_context.ruleset().rule("S6").promote_to_law
+    dialog = RuleSettingsDialog(default_ruleset(), loaded_context.settings.rule_settings)
+    qtbot.addWidget(dialog)
+    assert dialog.settings() == {"promote_to_law": {"S6": True}, "params": {"S5": {"min_rank": "supt"}}}
+    dialog.table.selectRow(row_of(dialog.model, "S5"))
+    assert dialog.findChild(QComboBox, "param_S5_min_rank").currentText() == "superintendent"
+    dialog.table.selectRow(row_of(dialog.model, "C6"))
+    assert dialog.findChild(QSpinBox, "param_C6_detention_minutes").value() == 20  # the charter's value

@@ -54,7 +54,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.demo:
         from stopsearch_app.demo import build_demo_database, demo_database_url
 
-        engine = build_demo_database(args.db or demo_database_url())
+        from stopsearch_app.domain.charter.ruleset import RuleSetError, default_ruleset, ruleset_from_settings
+
+        try:  # the demo is checked as the user's own checks are (their rule settings)
+            ruleset = ruleset_from_settings(settings.rule_settings)
+        except RuleSetError:
+            ruleset = default_ruleset()
+        engine = build_demo_database(args.db or demo_database_url(), ruleset=ruleset)
     else:
         engine = open_database(args.db or settings.database_url or None)
     if not settings.user_confirmed and not args.screenshot:

@@ -186,17 +186,13 @@ class ComplianceView(RefreshWhenShown, QWidget):
             return
         rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])}
         assessable = set(json.loads(run["assessable_rules"]))
-        total = int(counts.iloc[0].sum()) if len(counts) else 0
-        run_settings = describe_settings(settings_between(default_ruleset(), list(rules.values())))
+        turned_off = [rule_id for rule_id in counts.index if not rules.get(rule_id, {}).get("enabled", True)]
+        ran = [rule_id for rule_id in counts.index if rule_id not in turned_off]
+        total = int(counts.loc[ran[0]].sum()) if ran else 0  # a rule turned off counts nothing
         self.run_label.setText(f"{run['ruleset_id']} {run['ruleset_version']} · " + _("checked") + " "
                                f"{run['started_at']:%Y-%m-%d %H:%M} " + _("by") + f" {run['run_by']} · {total:,} "
                                + (_("searches of children") if self.children_only.isChecked() else _("searches"))
-                               + " · " + (_("rule settings: ") + run_settings if run_settings
-                                          else _("the charter's rule settings")))
-        if run_settings != describe_settings(self._context.settings.rule_settings):
-            self.run_label.setText(self.run_label.text() + " — " + _("your rule settings have changed since: "
-                                                                     "re-check to apply them"))
-        turned_off = [rule_id for rule_id in counts.index if not rules.get(rule_id, {}).get("enabled", True)]
+                               + " · " + self._run_settings_text(run, list(rules.values())))
         not_assessable = [rule_id for rule_id in counts.index if rule_id not in assessable and rule_id not in turned_off]
         text = _("Rules the loaded data can assess: ") + "<b>" + (", ".join(sorted(assessable)) or _("none")) + "</b>"
         if not_assessable:
@@ -208,6 +204,29 @@ class ComplianceView(RefreshWhenShown, QWidget):
             text += "<br>" + _("Turned off in this check's rule settings (no verdicts): ") + ", ".join(turned_off) + "."
         self.coverage_label.setText(text)
         self.model.set_data(counts, rules, assessable)
+
+    def _run_settings_text(self, run: dict, rules: list[dict]) -> str:
+        """How the run's rule set departs from the shipped charter, and whether the user's settings
+        have changed since (by content hash: exact, whatever changed)."""
+        charter = default_ruleset()
+        if (run["ruleset_id"], run["ruleset_version"]) != (charter.id, charter.version):
+            text = _("a rule set other than the app's (from a file)")
+        else:
+            between = settings_between(charter, rules)
+            text = (_("rule settings: ") + describe_settings(between)) if between else _("the charter's rule settings")
+            try:
+                explained = charter.with_settings(**between).content_hash == run["ruleset_hash"]
+            except RuleSetError:
+                explained = False
+            if not explained:
+                text += " " + _("and changes made in a rule-set file")
+        try:
+            current = self._context.ruleset().content_hash
+        except RuleSetError:
+            current = None
+        if current != run["ruleset_hash"]:
+            text += " — " + _("your rule settings differ from this check's: re-check to apply them")
+        return text
 
     def _on_clicked(self, index: QModelIndex) -> None:
         key = index.data(VerdictKeyRole)
@@ -221,12 +240,15 @@ class ComplianceView(RefreshWhenShown, QWidget):
         from stopsearch_app.domain.charter.ruleset import default_ruleset
         from stopsearch_app.ui.rule_settings import RuleSettingsDialog
 
-        self.settings_dialog = RuleSettingsDialog(default_ruleset(), self._context.settings.rule_settings, self)
-        self.settings_dialog.accepted.connect(self._apply_rule_settings)
-        self.settings_dialog.open()
+        if self.settings_dialog is not None:
+            self.settings_dialog.deleteLater()
+        dialog = RuleSettingsDialog(default_ruleset(), self._context.settings.rule_settings, self)
+        dialog.accepted.connect(lambda: self._apply_rule_settings(dialog.settings()))
+        self.settings_dialog = dialog
+        dialog.open()
 
-    def _apply_rule_settings(self) -> None:
-        self._context.settings.rule_settings = self.settings_dialog.settings()
+    def _apply_rule_settings(self, settings: dict) -> None:
+        self._context.settings.rule_settings = settings
         try:
             self._context.save_settings()
         except OSError as error:
@@ -249,6 +271,7 @@ class ComplianceView(RefreshWhenShown, QWidget):
         task = BackgroundTask(lambda progress, cancelled: run_check(engine, ruleset, run_by=user, progress=progress,
                                                                     is_cancelled=cancelled), self)
         self._check_task = task
+        self._set_check_buttons_enabled(False)  # settings saved mid-check would not reach this run
         task.progressed.connect(lambda done, total, message: (dialog.setLabelText(message), dialog.setValue(done)))
         dialog.canceled.connect(task.cancel)
         task.succeeded.connect(lambda summary: self._context.data_changed())
@@ -257,7 +280,13 @@ class ComplianceView(RefreshWhenShown, QWidget):
         task.start()
         dialog.show()
 
+    def _set_check_buttons_enabled(self, enabled: bool) -> None:
+        for button in (self.settings_button, self.recheck_button):
+            button.setEnabled(enabled)
+            button.setToolTip("" if enabled else _("A charter check is running"))
+
     def _check_done(self, dialog: QProgressDialog) -> None:
+        self._set_check_buttons_enabled(True)
         dialog.reset()
         dialog.deleteLater()
         if self._check_task is not None:

@@ -39,10 +39,11 @@ class AppContext:
         self.rule_orders = rule_orders(self.engine)
 
     def ruleset(self):
-        """The shipped charter rule set with this user's settings applied (stopsearch_app.settings)."""
-        from stopsearch_app.domain.charter.ruleset import default_ruleset
+        """The shipped charter rule set with this user's settings applied (stopsearch_app.settings);
+        RuleSetError when the rule set refuses them."""
+        from stopsearch_app.domain.charter.ruleset import ruleset_from_settings
 
-        return default_ruleset().with_settings(**self.settings.rule_settings)
+        return ruleset_from_settings(self.settings.rule_settings)
 
     @property
     def user_name(self) -> str:

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox,
                                QTableView, QVBoxLayout, QWidget)
 
-from stopsearch_app.domain.charter.ruleset import RuleSet, RuleSetError, describe_settings, scalar_params
+from stopsearch_app.domain.charter.ruleset import (RuleSet, RuleSetError, describe_settings, normalise_settings,
+                                                   scalar_params)
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.compliance_view import BASIS_NOTE
 
@@ -32,13 +33,19 @@ class RuleSettingsModel(QAbstractTableModel):
         self.params: dict[str, dict[str, Any]] = {}
         self.reset_to(settings)
 
-    def reset_to(self, settings: dict) -> None:
+    def reset_to(self, settings: object) -> None:
+        settings = normalise_settings(settings)
         self.beginResetModel()
         self._enabled = {rule.id: settings.get("enabled", {}).get(rule.id, rule.enabled) for rule in self._base.rules}
         self._promoted = {rule.id: settings.get("promote_to_law", {}).get(rule.id, rule.promote_to_law)
                           for rule in self._base.rules}
-        self.params = {rule.id: {**scalar_params(rule), **settings.get("params", {}).get(rule.id, {})}
-                       for rule in self._base.rules}
+        self.params = {}
+        for rule in self._base.rules:
+            editable = scalar_params(rule)
+            stored = settings.get("params", {}).get(rule.id, {})
+            # Only the parameters the dialog edits, and only values of the default's kind.
+            self.params[rule.id] = {name: stored[name] if type(stored.get(name)) is type(value) else value
+                                    for name, value in editable.items()}
         self.endResetModel()
 
     def settings(self) -> dict[str, dict]:
@@ -162,7 +169,7 @@ class RuleSettingsDialog(QDialog):
         buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         buttons.rejected.connect(self.reject)
         self.save_button.clicked.connect(self.save)
-        self.restore_button.clicked.connect(lambda: (self.model.reset_to({}), self._show_params(), self._changed()))
+        self.restore_button.clicked.connect(self.restore_charter_settings)
         layout.addWidget(buttons)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _previous: self._show_params())
         self.model.dataChanged.connect(self._changed)
@@ -171,6 +178,13 @@ class RuleSettingsDialog(QDialog):
 
     def settings(self) -> dict[str, dict]:
         return self.model.settings()
+
+    def restore_charter_settings(self) -> None:
+        row = max(self.table.currentIndex().row(), 0)
+        self.model.reset_to({})
+        self.table.selectRow(row)  # a model reset clears the selection
+        self._show_params()
+        self._changed()
 
     def save(self) -> None:
         """Accept only settings the rule set takes (the same validation as a rule-set file)."""
@@ -211,7 +225,11 @@ class RuleSettingsDialog(QDialog):
         if isinstance(value, str) and name.endswith("rank"):
             box = QComboBox(self.params_box)
             box.addItems(list(self._base.ranks.order))
-            box.setCurrentText(value)
+            position = self._base.ranks.index(value)  # "supt" and "superintendent" alike
+            if position < 0:
+                box.addItem(value)  # not a rank the scale knows: shown as it is, the rule set will say
+                position = box.count() - 1
+            box.setCurrentIndex(position)
             box.currentTextChanged.connect(store)
             box.setObjectName(f"param_{rule_id}_{name}")
             return box
@@ -221,7 +239,9 @@ class RuleSettingsDialog(QDialog):
             line.setObjectName(f"param_{rule_id}_{name}")
             return line
         spin = QDoubleSpinBox(self.params_box) if isinstance(value, float) else QSpinBox(self.params_box)
-        spin.setRange(0, 100_000)
+        if isinstance(spin, QDoubleSpinBox):
+            spin.setDecimals(3)
+        spin.setRange(0, 1_000_000)
         spin.setValue(value)
         spin.valueChanged.connect(store)
         spin.setObjectName(f"param_{rule_id}_{name}")

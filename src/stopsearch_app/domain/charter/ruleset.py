@@ -186,6 +186,38 @@ def scalar_params(rule: Rule) -> dict[str, Any]:
             and not isinstance(value, bool)}
 
 
+SETTING_KINDS = ("enabled", "promote_to_law", "params")
+
+
+def normalise_settings(raw: object) -> dict[str, dict]:
+    """Settings as ``RuleSet.with_settings`` takes them, from whatever a settings file holds: a
+    hand-edited file with a stray key or a wrongly shaped entry loses that entry, not the app."""
+    if not isinstance(raw, Mapping):
+        return {}
+    settings: dict[str, dict] = {}
+    for kind in ("enabled", "promote_to_law"):
+        values = raw.get(kind)
+        if isinstance(values, Mapping):
+            kept = {str(rule_id): value for rule_id, value in values.items() if isinstance(value, bool)}
+            if kept:
+                settings[kind] = kept
+    params = raw.get("params")
+    if isinstance(params, Mapping):
+        kept_params = {str(rule_id): {str(name): value for name, value in values.items()
+                                      if isinstance(value, (int, float, str))}
+                       for rule_id, values in params.items() if isinstance(values, Mapping)}
+        kept_params = {rule_id: values for rule_id, values in kept_params.items() if values}
+        if kept_params:
+            settings["params"] = kept_params
+    return settings
+
+
+def ruleset_from_settings(raw: object, base: RuleSet | None = None) -> RuleSet:
+    """The shipped charter rule set (or ``base``) with a user's settings applied; RuleSetError when
+    the settings are well formed but the rule set refuses them (e.g. promoting a law rule)."""
+    return (base or default_ruleset()).with_settings(**normalise_settings(raw))
+
+
 def settings_between(base: RuleSet, rules: Sequence[Mapping[str, Any]]) -> dict[str, dict]:
     """The settings (``RuleSet.with_settings`` arguments) that turn ``base`` into ``rules`` (as in
     ``RuleSet.as_data()['rules']``, e.g. a stored check run's): what a run changed from the charter."""
