@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from stopsearch_app import __version__
 from stopsearch_app.domain import review
-from stopsearch_app.domain.charter.ruleset import default_ruleset, settings_between
+from stopsearch_app.domain.charter.ruleset import run_departures
 from stopsearch_app.io.review_pack import ChartRenderer, PackContent, PackResult, write_pack
 from stopsearch_app.store.checks import latest_run, verdict_columns
 from stopsearch_app.store.frames import load_records
@@ -188,7 +188,7 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
         "filters": request.filters_json(), "sample": sample_info,
         "rule_set": ({"id": run["ruleset_id"], "version": run["ruleset_version"], "hash": run["ruleset_hash"],
                       "run_id": run["id"], "checked_at": _utc_text(run["started_at"]), "checked_by": run["run_by"],
-                      "settings": _run_settings(run, list(rules.values())), "rules_turned_off": turned_off}
+                      "settings": run_departures(run["ruleset_id"], run["ruleset_version"], list(rules.values())), "rules_turned_off": turned_off}
                      if run else None),
         "census_table": census,
         "disparity": ({"measure": request.measure, "age": request.age, "ethnicity": request.ethnicity,
@@ -210,14 +210,6 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
     result = write_pack(request.out, content, redacted=request.redact, chart_renderer=chart_renderer)
     step(5, "done")
     return result
-
-
-def _run_settings(run: Mapping, rules: list[dict]) -> dict | None:
-    """The run's departures from the shipped charter (None when it ran another rule set)."""
-    charter = default_ruleset()
-    if (run["ruleset_id"], run["ruleset_version"]) != (charter.id, charter.version):
-        return None
-    return settings_between(charter, rules)
 
 
 def _utc_text(moment) -> str:

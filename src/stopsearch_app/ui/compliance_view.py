@@ -12,7 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox,
                                QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from stopsearch_app.domain.charter.ruleset import RuleSetError, default_ruleset, describe_settings, settings_between
+from stopsearch_app.domain.charter.ruleset import RuleSetError, default_ruleset, describe_settings, run_departures
 from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
 from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
@@ -208,14 +208,13 @@ class ComplianceView(RefreshWhenShown, QWidget):
     def _run_settings_text(self, run: dict, rules: list[dict]) -> str:
         """How the run's rule set departs from the shipped charter, and whether the user's settings
         have changed since (by content hash: exact, whatever changed)."""
-        charter = default_ruleset()
-        if (run["ruleset_id"], run["ruleset_version"]) != (charter.id, charter.version):
+        between = run_departures(run["ruleset_id"], run["ruleset_version"], rules)
+        if between is None:
             text = _("a rule set other than the app's (from a file)")
         else:
-            between = settings_between(charter, rules)
             text = (_("rule settings: ") + describe_settings(between)) if between else _("the charter's rule settings")
             try:
-                explained = charter.with_settings(**between).content_hash == run["ruleset_hash"]
+                explained = default_ruleset().with_settings(**between).content_hash == run["ruleset_hash"]
             except RuleSetError:
                 explained = False
             if not explained:
@@ -237,7 +236,6 @@ class ComplianceView(RefreshWhenShown, QWidget):
         self.show_records.emit(with_verdict(self._context.engine, self.base_filter(), index.data(RuleIdRole), key))
 
     def edit_rule_settings(self) -> None:
-        from stopsearch_app.domain.charter.ruleset import default_ruleset
         from stopsearch_app.ui.rule_settings import RuleSettingsDialog
 
         if self.settings_dialog is not None:

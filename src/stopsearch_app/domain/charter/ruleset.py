@@ -238,6 +238,15 @@ def settings_between(base: RuleSet, rules: Sequence[Mapping[str, Any]]) -> dict[
     return {name: values for name, values in settings.items() if values}
 
 
+def run_departures(ruleset_id: str, ruleset_version: str, rules: Sequence[Mapping[str, Any]]) -> dict | None:
+    """What a stored check run changed from the shipped charter (``settings_between``); None when the
+    run used another rule set (another version, or a file given to ``stopsearch check --ruleset``)."""
+    charter = default_ruleset()
+    if (ruleset_id, ruleset_version) != (charter.id, charter.version):
+        return None
+    return settings_between(charter, rules)
+
+
 def describe_settings(settings: Mapping[str, Mapping[str, Any]]) -> str:
     """One line a supervisor can read: "K4 off; S5 counts as law; G1 min_words 20"."""
     parts = [f"{rule_id} {'on' if on else 'off'}" for rule_id, on in sorted(settings.get("enabled", {}).items())]
