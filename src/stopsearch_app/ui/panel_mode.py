@@ -18,13 +18,12 @@ not yet saved are kept when moving to another case (and flagged), never silently
 from __future__ import annotations
 
 import html
-from datetime import date
 
 from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDateEdit, QFormLayout,
-                               QHBoxLayout, QLabel, QMessageBox, QPlainTextEdit, QPushButton, QRadioButton,
-                               QScrollArea, QSplitter, QStackedWidget, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFormLayout, QHBoxLayout, QLabel,
+                               QMessageBox, QPlainTextEdit, QPushButton, QRadioButton, QScrollArea, QSplitter,
+                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
 
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
@@ -32,6 +31,7 @@ from stopsearch_app.store import reviews
 from stopsearch_app.store.reviews import (FindingInvalid, FindingState, NothingChanged, StaleFindingError,
                                           save_finding)
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.simple_models import ListTableModel
 
 BASE_POINT_SIZE = 17
@@ -188,19 +188,11 @@ class PanelModeWindow(QWidget):
         self.police_response = self._text_box(form_widget, "panel_police_response",
                                               _("The police's written response, when it comes"))
         form.addRow(_("Police response"), self.police_response)
-        response_row = QHBoxLayout()
-        self.response_date_set = QCheckBox(_("Response received"), form_widget)
-        self.response_date_set.setObjectName("panel_response_date_set")
-        self.response_date = QDateEdit(form_widget)
-        self.response_date.setObjectName("panel_response_date")
-        self.response_date.setDisplayFormat("yyyy-MM-dd")
-        self.response_date.setCalendarPopup(True)
-        self.response_date.setDate(QDate.currentDate())
-        self.response_date.setEnabled(False)
-        response_row.addWidget(self.response_date_set)
-        response_row.addWidget(self.response_date)
-        response_row.addStretch(1)
-        form.addRow(_("Response date"), response_row)
+        self.response_date_field = OptionalDate(_("Response received"), "panel_response_date", QDate.currentDate(),
+                                                form_widget)
+        self.response_date_set, self.response_date = (self.response_date_field.checkbox,
+                                                      self.response_date_field.date_edit)
+        form.addRow(_("Response date"), self.response_date_field)
         column.addLayout(form)
         buttons = QHBoxLayout()
         self.save_button = QPushButton(_("Save panel finding (Ctrl+S)"), form_widget)
@@ -247,9 +239,7 @@ class PanelModeWindow(QWidget):
         self.rag_group.buttonToggled.connect(self._mark_dirty)
         for box in (self.learning, self.good_practice, self.police_response):
             box.textChanged.connect(self._mark_dirty)
-        self.response_date_set.toggled.connect(self.response_date.setEnabled)
-        self.response_date_set.toggled.connect(self._mark_dirty)
-        self.response_date.dateChanged.connect(self._mark_dirty)
+        self.response_date_field.changed.connect(self._mark_dirty)
         self.save_button.clicked.connect(self.save)
         order = [*self.questions.values(), *self.rag_buttons.values(), self.learning, self.good_practice,
                  self.police_response, self.response_date_set, self.response_date, self.save_button]
@@ -405,9 +395,9 @@ class PanelModeWindow(QWidget):
 
     def _set_form_enabled(self, enabled: bool) -> None:
         for widget in (*self.questions.values(), *self.rag_buttons.values(), self.learning, self.good_practice,
-                       self.police_response, self.response_date_set, self.save_button):
+                       self.police_response, self.save_button):
             widget.setEnabled(enabled)
-        self.response_date.setEnabled(enabled and self.response_date_set.isChecked())
+        self.response_date_field.set_editable(enabled)
 
     # --- the form -----------------------------------------------------------------------------------
     def _fill(self, fields: dict[str, object] | None) -> None:
@@ -423,10 +413,7 @@ class PanelModeWindow(QWidget):
             self.learning.setPlainText(str(fields.get("learning_note") or ""))
             self.good_practice.setPlainText(str(fields.get("good_practice_note") or ""))
             self.police_response.setPlainText(str(fields.get("police_response") or ""))
-            response_date = fields.get("police_response_date")
-            self.response_date_set.setChecked(isinstance(response_date, date))
-            if isinstance(response_date, date):
-                self.response_date.setDate(QDate(response_date.year, response_date.month, response_date.day))
+            self.response_date_field.set_value(fields.get("police_response_date"))
         finally:
             self._filling = False
 
@@ -436,8 +423,7 @@ class PanelModeWindow(QWidget):
         fields.update(rag=rag, learning_note=self.learning.toPlainText(),
                       good_practice_note=self.good_practice.toPlainText(),
                       police_response=self.police_response.toPlainText(),
-                      police_response_date=self.response_date.date().toPython()
-                      if self.response_date_set.isChecked() else None)
+                      police_response_date=self.response_date_field.value())
         return fields
 
     def _mark_dirty(self, *_args) -> None:

@@ -9,15 +9,14 @@ user's edits stay in it.
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog, QFormLayout,
-                               QGridLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout,
+                               QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+                               QScrollArea, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
@@ -25,6 +24,7 @@ from stopsearch_app.store import reviews
 from stopsearch_app.store.reviews import (ChangeFinding, FindingInvalid, FindingState, NoFinding, NothingChanged,
                                           NothingToUndo, QueueFilter, RecordFinding, StaleFindingError, UndoFinding)
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.paged_model import PagedIdModel
 from stopsearch_app.ui.simple_models import ListTableModel
 from stopsearch_app.ui.tasks import RefreshWhenShown, TaskSlot
@@ -264,19 +264,9 @@ class ReviewPanel(QWidget):
         self.bwv_viewed = QCheckBox(_("I viewed the body-worn video"), self)
         self.bwv_viewed.setObjectName("finding_bwv")
         form.addRow(_("Video"), self.bwv_viewed)
-        follow = QHBoxLayout()
-        self.follow_up_set = QCheckBox(_("Follow up by"), self)
-        self.follow_up_set.setObjectName("finding_follow_up_set")
-        self.follow_up = QDateEdit(self)
-        self.follow_up.setObjectName("finding_follow_up")
-        self.follow_up.setCalendarPopup(True)
-        self.follow_up.setDisplayFormat("yyyy-MM-dd")
-        self.follow_up.setDate(QDate.currentDate().addDays(28))
-        self.follow_up.setEnabled(False)
-        follow.addWidget(self.follow_up_set)
-        follow.addWidget(self.follow_up)
-        follow.addStretch(1)
-        form.addRow(_("Follow-up"), follow)
+        self.follow_up_field = OptionalDate(_("Follow up by"), "finding_follow_up", QDate.currentDate().addDays(28), self)
+        self.follow_up_set, self.follow_up = self.follow_up_field.checkbox, self.follow_up_field.date_edit
+        form.addRow(_("Follow-up"), self.follow_up_field)
         self.reason = QLineEdit(self)
         self.reason.setObjectName("finding_reason")
         self.reason.setPlaceholderText(_("Why you change or undo a finding (kept in the audit trail)"))
@@ -322,7 +312,6 @@ class ReviewPanel(QWidget):
         layout.addWidget(self.audit_table, 1)
 
         self.outcome.currentIndexChanged.connect(self._on_outcome)
-        self.follow_up_set.toggled.connect(self.follow_up.setEnabled)
         self.save_button.clicked.connect(self.save)
         self.change_button.clicked.connect(self.change)
         self.undo_button.clicked.connect(self.undo)
@@ -389,17 +378,13 @@ class ReviewPanel(QWidget):
             box.setChecked(rule_id in (fields["rules_addressed"] or ()))
         self.note.setPlainText(str(fields["note"] or ""))
         self.bwv_viewed.setChecked(bool(fields["bwv_viewed"]))
-        follow_up = fields["follow_up"]
-        self.follow_up_set.setChecked(follow_up is not None)
-        if isinstance(follow_up, date):
-            self.follow_up.setDate(QDate(follow_up.year, follow_up.month, follow_up.day))
+        self.follow_up_field.set_value(fields["follow_up"])
         self.reason.clear()
 
     def form_fields(self) -> dict[str, object]:
-        follow_up = self.follow_up.date().toPython() if self.follow_up_set.isChecked() else None
         return {"outcome": self.outcome.currentData(), "note": self.note.toPlainText(),
                 "rules_addressed": [rule for rule, box in self._rule_boxes.items() if box.isChecked()],
-                "bwv_viewed": self.bwv_viewed.isChecked(), "follow_up": follow_up}
+                "bwv_viewed": self.bwv_viewed.isChecked(), "follow_up": self.follow_up_field.value()}
 
     def set_rule_checked(self, rule_id: str, checked: bool = True) -> None:
         self._rule_boxes[rule_id].setChecked(checked)
@@ -414,9 +399,9 @@ class ReviewPanel(QWidget):
     def _update_buttons(self) -> None:
         has_record = self.record is not None
         active = self.state is not None and self.state.active
-        for widget in (self.outcome, self.note, self.bwv_viewed, self.follow_up_set, self.reason, self.rules_box):
+        for widget in (self.outcome, self.note, self.bwv_viewed, self.reason, self.rules_box):
             widget.setEnabled(has_record)
-        self.follow_up.setEnabled(has_record and self.follow_up_set.isChecked())
+        self.follow_up_field.set_editable(has_record)
         self.save_button.setEnabled(has_record and not active)
         self.change_button.setEnabled(has_record and active)
         self.undo_button.setEnabled(has_record and self.state is not None)
