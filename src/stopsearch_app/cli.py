@@ -62,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--children-only", action="store_true")
     _filters(check, ethnicity=False)
 
+    covered = commands.add_parser("coverage", parents=[_common()],
+                                  help="what the loaded data cover: force x month, fields recorded, flags")
+    covered.add_argument("--force", dest="filter_force", metavar="SLUG", help="only this force")
+    covered.add_argument("--from", dest="month_from", metavar="YYYY-MM")
+    covered.add_argument("--to", dest="month_to", metavar="YYYY-MM")
+
     disparity = commands.add_parser("disparity", parents=[_common()], help="disproportionality statistics")
     _filters(disparity)
     disparity.add_argument("--measure", choices=("rate", "find-rate", "removal-rate"), default="rate")
@@ -118,13 +124,15 @@ def cmd_import(args: argparse.Namespace) -> tuple[dict, int]:
 
 
 def cmd_stats(args: argparse.Namespace) -> tuple[dict, int]:
-    from stopsearch_app.store.queries import coverage, missing_months, stats
+    from stopsearch_app.store import coverage
+    from stopsearch_app.store.queries import stats
 
     engine = _engine(args)
     result = stats(engine).as_json()
-    covered = coverage(engine)
-    result["partial_months"] = [f"{c.force} {c.month} (days {c.first_day}-{c.last_day})" for c in covered if c.partial]
-    result["missing_months"] = missing_months(covered)
+    table = coverage.load(engine)
+    result["partial_months"] = [f"{e.force} {e.month} (days {e.counts.first_day}-{e.counts.last_day})"
+                                for e in table.entries if "partial_month" in e.flags]
+    result["missing_months"] = {force: months for force in table.forces if (months := table.missing_months(force))}
     lines = [f"records: {result['records']:,}", f"children: {result['children']:,}",
              f"child status unknown: {result['child_status_unknown']:,}",
              f"forces: {', '.join(result['forces']) or '-'}", f"months: {', '.join(result['months']) or '-'}",
@@ -210,6 +218,19 @@ def cmd_demo(args: argparse.Namespace) -> tuple[dict, int]:
     return result, status
 
 
+def cmd_coverage(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.domain.coverage import format_text
+    from stopsearch_app.store import coverage
+
+    table = coverage.load(_engine(args))
+    forces = (args.filter_force,) if getattr(args, "filter_force", None) else None
+    result = table.as_json(forces, args.month_from, args.month_to)
+    result["missing_months"] = {force: months for force in (forces or table.forces)
+                                if (months := table.missing_months(force))}
+    result["_text"] = format_text(table, forces, args.month_from, args.month_to)
+    return result, EXIT_OK
+
+
 def cmd_disparity(args: argparse.Namespace) -> tuple[dict, int]:
     from stopsearch_app.disparity import run_cli
 
@@ -227,6 +248,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
     "disparity": cmd_disparity,
     "import": cmd_import,
     "stats": cmd_stats,
+    "coverage": cmd_coverage,
     "demo": cmd_demo,
     "check": cmd_check,
 }

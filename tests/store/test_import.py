@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from stopsearch_app.store.queries import coverage, quarantined_rows, stats
+from stopsearch_app.store import coverage
+from stopsearch_app.store.queries import quarantined_rows, stats
 from stopsearch_app.store.schema import import_batch, search
 from tests.conftest import POLICEUK
 from tests.helpers import archive_csv, import_paths
@@ -60,8 +61,8 @@ def test_met_september_2022_children_and_months(engine, met_file):
         first = connection.execute(select(search.c.occurred_at, search.c.month).order_by(search.c.occurred_at)).first()
     assert pd.Timestamp(first.occurred_at, unit="ms", tz="UTC") == pd.Timestamp("2022-08-31T23:00:00Z")
     assert first.month == "2022-09"
-    month = next(c for c in coverage(engine) if c.force == "metropolitan")
-    assert month.records == 12_447 and not month.partial
+    month = coverage.load(engine).entry("metropolitan", "2022-09")
+    assert month.counts.records == 12_447 and "partial_month" not in month.flags
 
 
 def test_csv_and_api_of_the_same_force_month_do_not_double_count(engine, write_file):

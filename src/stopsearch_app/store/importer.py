@@ -24,11 +24,13 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, select
 
 from stopsearch_app import __version__
+from stopsearch_app.domain.places import london_boroughs
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind, SourceFormat
 from stopsearch_app.domain.vocab import as_categorical
 from stopsearch_app.io.errors import ImportCancelled, ImportRefused
 from stopsearch_app.io.parsed import Chunk, FileStream, QuarantinedRow
 from stopsearch_app.io.sources import SourceFile
+from stopsearch_app.store import coverage
 from stopsearch_app.store.driver_rows import fetch_tuples
 from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch,
                                          quarantine, search, search_local, vocabulary)
@@ -221,6 +223,7 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
     quarantined: list[QuarantinedRow] = []
     forces: set[str] = set()
     months: set[str] = set()
+    span: list[int] = []
     producer = _ChunkProducer(stream.chunks)
     try:
         for chunk in producer:
@@ -231,6 +234,10 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
             if len(chunk.records):
                 forces.update(str(force) for force in pd.unique(chunk.records["force"]))
                 months.update(str(month) for month in pd.unique(chunk.records["month"].dropna()))
+                times = chunk.records["occurred_at"].dropna()
+                if len(times):
+                    span.extend((int(times.min().value // 1_000_000), int(times.max().value // 1_000_000)))
+                _place_in_boroughs(chunk.records)
                 written = _write_records(connection, vocab, chunk.records, batch_id,
                                          local=stream.format is SourceFormat.LOCAL)
                 report.imported += written
@@ -243,12 +250,17 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
         producer.close()
     if is_cancelled and is_cancelled():
         raise ImportCancelled(stream.name)
+    constant_false = []
     for force, month in stream.blank_find_flags:
         force_ids = vocab.existing_ids("force", [force])
         if force_ids:
             connection.execute(search.update().where(and_(
                 search.c.batch_id == batch_id, search.c.force_id == force_ids[0], search.c.month == month))
                 .values(outcome_linked=None))
+            constant_false.append((force_ids[0], month, "outcome_linked"))
+    if span:
+        coverage.rebuild(connection, vocab.existing_ids("force", sorted(forces)), (min(span), max(span)), months,
+                         constant_false=constant_false)
     if quarantined:
         quarantined.sort(key=lambda row: row.row_number)
         connection.execute(quarantine.insert(), [
@@ -261,6 +273,14 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
         sha256=stream.sha256, rows_read=report.rows_read, imported=report.imported, duplicates=report.duplicates,
         quarantined=report.quarantined, forces=",".join(sorted(forces)), months=",".join(sorted(months)),
         warnings=json.dumps(stream.warnings)))
+
+
+def _place_in_boroughs(records: pd.DataFrame) -> None:
+    """The London borough of each located record (statistics.md "Places"), stored as geo_borough."""
+    if "latitude" in records and "longitude" in records:
+        records["geo_borough"] = london_boroughs().names(
+            pd.to_numeric(records["latitude"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+            pd.to_numeric(records["longitude"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.DataFrame, batch_id: int, *,

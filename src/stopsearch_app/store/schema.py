@@ -58,6 +58,9 @@ CODED_COLUMNS = {
     "power": "power_id", "object_of_search": "object_id", "outcome": "outcome_id",
     "outcome_code": "outcome_code_id", "child_status": "child_status_id", "child_band": "child_band_id",
     "borough": "borough_id", "search_level": "search_level_id",
+    # The London borough the coordinates fall in (domain/places.py; migration 0004), beside the
+    # borough a local extract records: the two can disagree, and both are kept.
+    "geo_borough": "geo_borough_id",
 }
 PLAIN_COLUMNS = ("part_of_operation", "latitude", "longitude", "outcome_linked",
                  "removal_more_than_outer", "age_years")
@@ -150,5 +153,24 @@ record_check = Table(
     Column("priority", SmallInteger, nullable=False),  # 0: nothing to review; higher first (store/checks.py)
 )
 Index("ix_record_check_priority", record_check.c.priority)
+
+# --- coverage (migration 0004) -------------------------------------------------------------------
+# One row per force x London month: what the records of that force-month record (shared/spec/
+# statistics.md, "Coverage"). Rebuilt for the force-months an import touches; the flags are worked
+# out when it is read (domain/coverage.py), because they compare a month with the force's others.
+force_month_coverage = Table(
+    "force_month_coverage", metadata,
+    Column("force", String(200), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("records", Integer, nullable=False),
+    *(Column(f"recorded_{name}", Integer, nullable=False)
+      for name in ("age_range", "self_defined_ethnicity", "officer_defined_ethnicity", "location",
+                   "outcome_linked", "removal_more_than_outer", "legislation")),
+    Column("categories", Text, nullable=False),  # JSON {field: {category: records}}
+    Column("first_day", SmallInteger),
+    Column("last_day", SmallInteger),
+    Column("constant_false", Text, nullable=False),  # JSON list of fields false on every record
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
 
 import stopsearch_app.store.review_schema  # noqa: E402,F401 - review tables (migration 0003)

@@ -1,0 +1,148 @@
+"""The coverage table (``force_month_coverage``): built for the force-months an import touches, read
+whole as a :class:`~stopsearch_app.domain.coverage.CoverageTable`.
+
+Rebuilding a force-month counts its stored records in SQL (one grouped scan, bounded by the force's
+index range over the import's time span), so a second file for the same month, or a re-import,
+leaves the row exactly as a fresh count would. The one thing a count of stored rows cannot see is a
+field the importer set to "not recorded" because it was false on every record (``outcome_linked``
+in the Met API files): the importer hands those over as ``constant_false`` and they are kept.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, and_, case, delete, func, select
+
+from stopsearch_app.domain.coverage import CATEGORY_FIELDS, COVERAGE_FIELDS, CoverageTable, ForceMonth
+from stopsearch_app.store.schema import force_month_coverage, search, vocabulary
+
+LONDON_TIME = ZoneInfo("Europe/London")
+_RECORDED = {
+    "age_range": search.c.age_range_id.is_not(None),
+    "self_defined_ethnicity": search.c.sde_id.is_not(None),
+    "officer_defined_ethnicity": search.c.ode_id.is_not(None),
+    "location": and_(search.c.latitude.is_not(None), search.c.longitude.is_not(None)),
+    "outcome_linked": search.c.outcome_linked.is_not(None),
+    "removal_more_than_outer": search.c.removal_more_than_outer.is_not(None),
+    "legislation": search.c.legislation_id.is_not(None),
+}
+_CATEGORY_COLUMN = {"self_defined_ethnicity": "sde_group_id", "officer_defined_ethnicity": "ode_id"}
+NOT_STATED = "Not stated"
+
+
+def rebuild(connection: Connection, force_ids: Iterable[int], span: tuple[int, int], months: Iterable[str], *,
+            constant_false: Iterable[tuple[int, str, str]] = ()) -> None:
+    """Recount the coverage rows of ``months`` for ``force_ids`` inside the caller's transaction.
+
+    ``span`` is the (first, last) ``occurred_at`` of the records just written, which bounds the
+    scan to the force's index range; ``constant_false`` lists (force id, month, field) that the
+    importer found false on every record.
+    """
+    months = sorted(set(months))
+    force_ids = sorted(set(force_ids))
+    if not months or not force_ids:
+        return
+    names = dict(connection.execute(select(vocabulary.c.id, vocabulary.c.value)
+                                    .where(vocabulary.c.field.in_(("force", "sde_group", "officer_defined_ethnicity")))).all())
+    # A month's records lie within a day of its UTC bounds, so widening the span by a month's worth
+    # of milliseconds on each side is enough to catch every record of the months touched.
+    margin = 32 * 86_400_000
+    low, high = span[0] - margin, span[1] + margin
+    base = and_(search.c.force_id.in_(force_ids), search.c.occurred_at >= low, search.c.occurred_at <= high,
+                search.c.month.in_(months))
+    tallies = [func.sum(case((condition, 1), else_=0)).label(name) for name, condition in _RECORDED.items()]
+    removal_true = func.sum(case((search.c.removal_more_than_outer.is_(True), 1), else_=0))
+    rows = connection.execute(select(search.c.force_id, search.c.month, func.count(), func.min(search.c.occurred_at),
+                                     func.max(search.c.occurred_at), removal_true, *tallies)
+                              .where(base).group_by(search.c.force_id, search.c.month)).all()
+    categories: dict[tuple[int, str], dict[str, dict[str, int]]] = {}
+    for field_name, column in _CATEGORY_COLUMN.items():
+        for force_id, month, category_id, count in connection.execute(
+                select(search.c.force_id, search.c.month, search.c[column], func.count()).where(base)
+                .group_by(search.c.force_id, search.c.month, search.c[column])):
+            if category_id is None:
+                continue  # blank is "not recorded" (counted by recorded_*), not a category
+            category = names.get(category_id, "?")
+            if field_name == "self_defined_ethnicity" and category not in ("White", "Black", "Asian", "Mixed", "Other"):
+                category = NOT_STATED
+            bucket = categories.setdefault((force_id, month), {}).setdefault(field_name, {})
+            bucket[category] = bucket.get(category, 0) + int(count)
+    flagged: dict[tuple[int, str], set[str]] = {}
+    for force_id, month, field_name in constant_false:
+        flagged.setdefault((force_id, month), set()).add(field_name)
+    keys = [(names.get(force_id, str(force_id)), month) for force_id in force_ids for month in months]
+    kept = _kept_constant_false(connection, keys)
+    connection.execute(delete(force_month_coverage).where(
+        force_month_coverage.c.force.in_({force for force, _ in keys}), force_month_coverage.c.month.in_(months)))
+    now = datetime.now(UTC)
+    inserts = []
+    for force_id, month, records, first, last, removal_positive, *recorded in rows:
+        force = names.get(force_id, str(force_id))
+        counts = dict(zip(_RECORDED, (int(value or 0) for value in recorded), strict=True))
+        false_fields = flagged.get((force_id, month), set()) | kept.get((force, month), set())
+        if counts["removal_more_than_outer"] == records >= 100 and not removal_positive:
+            false_fields.add("removal_more_than_outer")
+        inserts.append({
+            "force": force, "month": month, "records": int(records),
+            **{f"recorded_{name}": counts[name] for name in COVERAGE_FIELDS},
+            "categories": json.dumps(categories.get((force_id, month), {}), sort_keys=True),
+            "first_day": _london_day(first), "last_day": _london_day(last),
+            "constant_false": json.dumps(sorted(false_fields)), "updated_at": now,
+        })
+    if inserts:
+        connection.execute(force_month_coverage.insert(), inserts)
+
+
+def _kept_constant_false(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:
+    """outcome_linked flags of earlier imports: its values were stored as blank, so no recount sees them."""
+    wanted = set(keys)
+    kept: dict[tuple[str, str], set[str]] = {}
+    for force, month, listed in connection.execute(select(
+            force_month_coverage.c.force, force_month_coverage.c.month, force_month_coverage.c.constant_false)
+            .where(force_month_coverage.c.force.in_({f for f, _ in keys}))):
+        if (force, month) in wanted:
+            fields = {name for name in json.loads(listed) if name == "outcome_linked"}
+            if fields:
+                kept[(force, month)] = fields
+    return kept
+
+
+def rebuild_all(connection: Connection) -> None:
+    """Recount every force-month (the migration that creates the table, and repairs)."""
+    for force_id, first, last in connection.execute(select(search.c.force_id, func.min(search.c.occurred_at),
+                                                           func.max(search.c.occurred_at))
+                                                    .group_by(search.c.force_id)).all():
+        months = [month for (month,) in connection.execute(select(search.c.month).distinct()
+                                                           .where(search.c.force_id == force_id))]
+        rebuild(connection, [force_id], (int(first), int(last)), months)
+
+
+def _london_day(millis: int | None) -> int | None:
+    if millis is None:
+        return None
+    return datetime.fromtimestamp(int(millis) / 1000, tz=UTC).astimezone(LONDON_TIME).day
+
+
+def load(engine_or_connection: Engine | Connection) -> CoverageTable:
+    """The whole coverage table, flagged."""
+    query = select(force_month_coverage)
+    if isinstance(engine_or_connection, Engine):
+        with engine_or_connection.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+    else:
+        rows = engine_or_connection.execute(query).mappings().all()
+    return CoverageTable(_force_month(row) for row in rows)
+
+
+def _force_month(row) -> ForceMonth:
+    categories = json.loads(row["categories"])
+    return ForceMonth(
+        force=row["force"], month=row["month"], records=int(row["records"]),
+        recorded={name: int(row[f"recorded_{name}"]) for name in COVERAGE_FIELDS},
+        categories={name: dict(categories.get(name, {})) for name in CATEGORY_FIELDS},
+        first_day=row["first_day"], last_day=row["last_day"],
+        constant_false=tuple(json.loads(row["constant_false"])))
