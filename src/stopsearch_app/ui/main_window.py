@@ -13,9 +13,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHBo
                                QVBoxLayout, QWidget)
 
 from stopsearch_app.i18n import _
-from stopsearch_app.store.queries import RecordFilter, coverage, matching_ids, missing_months, stats
+from stopsearch_app.store import coverage
+from stopsearch_app.store.queries import RecordFilter, matching_ids, stats
 from stopsearch_app.ui.compliance_view import ComplianceView
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.coverage_view import CoverageView
 from stopsearch_app.ui.detail_pane import DetailPane
 from stopsearch_app.ui.disparity_view import DisparityView
 from stopsearch_app.ui.filter_bar import FilterBar
@@ -168,6 +170,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.review_page, _("Review (children)"))
         self.disparity_view = DisparityView(context, self)
         self.tabs.addTab(self.disparity_view, _("Disparity"))
+        self.coverage_view = CoverageView(context, self)
+        self.tabs.addTab(self.coverage_view, _("Coverage"))
         self.setCentralWidget(self.tabs)
         self.compliance_view.show_records.connect(self._show_verdict_records)
 
@@ -338,26 +342,28 @@ class MainWindow(QMainWindow):
     def _update_coverage(self) -> None:
         """What is loaded (months, partial and missing months) is read on a worker thread."""
         engine = self._context.engine
-        self._coverage_slot.submit(lambda progress, cancelled: coverage(engine))
+        self._coverage_slot.submit(lambda progress, cancelled: coverage.load(engine))
 
     def coverage_loading(self) -> bool:
         return self._coverage_slot.is_busy()
 
-    def _show_coverage(self, covered) -> None:
-        months = sorted({c.month for c in covered})
-        self.records_page.filter_bar.reload_choices(months)
-        partial = [f"{c.force} {c.month}" for c in covered if c.partial]
-        gaps = missing_months(covered)
-        text = f"{len(covered)} " + _("force-months loaded")
-        if partial:
-            text += " · " + _("partial: ") + ", ".join(partial[:3]) + ("…" if len(partial) > 3 else "")
+    def _show_coverage(self, table) -> None:
+        """The status bar's loaded, flagged and missing months, from the coverage table."""
+        entries = table.entries
+        self.records_page.filter_bar.reload_choices(sorted({entry.month for entry in entries}))
+        flagged = [f"{entry.force} {entry.month}" for entry in entries if entry.flags]
+        gaps = {force: months for force in table.forces if (months := table.missing_months(force))}
+        text = f"{len(entries)} " + _("force-months loaded")
+        if flagged:
+            text += " · " + _("flagged: ") + ", ".join(flagged[:3]) + ("…" if len(flagged) > 3 else "")
         if gaps:
             text += " · " + _("missing months for ") + ", ".join(sorted(gaps))
         self.coverage_label.setText(text)
         self.coverage_label.setToolTip("\n".join(
-            [f"{c.force} {c.month}: {c.records:,} " + _("records, days") + f" {c.first_day}-{c.last_day}"
-             + (" (" + _("partial") + ")" if c.partial else "") for c in covered]
-            + [f"{force}: " + _("missing") + f" {', '.join(months)}" for force, months in gaps.items()]))
+            [f"{entry.force} {entry.month}: {entry.counts.records:,} " + _("records")
+             + (" (" + "; ".join(entry.flag_details) + ")" if entry.flags else "") for entry in entries]
+            + [f"{force}: " + _("missing") + f" {', '.join(months)}" for force, months in gaps.items()]
+            + [_("See the Coverage tab for every field and flag.")]))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.disparity_view.shutdown()
@@ -366,7 +372,7 @@ class MainWindow(QMainWindow):
             self.importer.cancel()
             if self.importer.task is not None:
                 self.importer.task.wait(30_000)
-        for page in (self.records_page, self.review_page):
+        for page in (self.records_page, self.review_page, self.coverage_view):
             page.wait_idle()
         for slot in (self._coverage_slot, self._pack_slot):
             slot.wait(60_000)
