@@ -21,7 +21,9 @@ CLI_GROUP_KEYS = {"group", "searches", "population", "rate_per_1000", "ratio_vs_
                   "suppressed"}
 CLI_KEYS = {"measure", "period", "ethnicity_source", "age", "area", "denominator", "unknown_ethnicity", "groups"}
 # Census 2021, London, aged 10-17 (the shipped table).
-BLACK_10_17, WHITE_10_17 = 164_575, 333_675
+# London less the City of London (the Met's area): the Census's 164,575 and 333,675 aged 10-17 less the
+# City's estimated 26 and 262 (statistics.md "Coverage").
+BLACK_10_17, WHITE_10_17 = 164_549, 333_413
 
 
 def cli_args(db_url: str, **overrides) -> Namespace:
@@ -103,11 +105,33 @@ def test_outcome_measures_say_not_recorded_on_the_met_file(met_db, measure):
     assert "not recorded" in text and "any outcome other than no further action" in text
 
 
-def test_a_borough_on_police_uk_data_says_no_borough_recorded(engine, met_db):
-    with pytest.raises(NoBoroughRecorded, match="no borough recorded"):
-        compute_disparity(engine, Labels(engine), area="Lambeth", age="10-17")
-    with pytest.raises(ValueError, match="no borough recorded"):  # the CLI exits 1 with this line
-        run_cli(cli_args(met_db, borough="Lambeth"))
+def met_person_searches_placed(borough: str | None) -> int:
+    """Person searches of the Met file inside ``borough`` (None: inside no borough, or not located),
+    by an independent point-in-polygon count (tests/test_places.py's ray casting, not shapely)."""
+    import pandas as pd
+
+    from tests.test_places import inside_borough, place_all
+
+    frame = pd.read_csv(POLICEUK / "kostis-christodoulou_am10.mam2023__2022-09-metropolitan-stop-and-search.csv")
+    latitude, longitude = frame["Latitude"].to_numpy(), frame["Longitude"].to_numpy()
+    inside = inside_borough(borough, latitude, longitude) if borough else place_all(latitude, longitude) < 0
+    vehicle_only = ((frame["Type"] == "Vehicle search") & frame["Age range"].isna()
+                    & frame["Self-defined ethnicity"].isna() & frame["Officer-defined ethnicity"].isna())
+    return int((inside & ~vehicle_only.to_numpy()).sum())
+
+
+def met_lambeth_person_searches() -> int:
+    return met_person_searches_placed("Lambeth")
+
+
+def test_a_borough_on_police_uk_data_comes_from_the_coordinates(engine, met_db):
+    result = compute_disparity(engine, Labels(engine), area="Lambeth")
+    assert result["area_label"] == "Lambeth" and result["force_slugs"] == ["metropolitan"]
+    assert sum(g["searches"] for g in result["groups"]) + result["unknown_ethnicity"] == met_lambeth_person_searches()
+    assert result["borough_not_known"] == met_person_searches_placed(None) > 1_000
+    assert any("could not be placed in a borough" in note for note in result["notes"])
+    cli, status = run_cli(cli_args(met_db, area="lambeth"))
+    assert status == 0 and cli["borough_not_known"] == result["borough_not_known"]
 
 
 def test_a_borough_with_local_records(engine, met_db, tmp_path):
@@ -117,10 +141,12 @@ def test_a_borough_with_local_records(engine, met_db, tmp_path):
     import_paths(engine, write_csv(tmp_path / "extract.csv", frame))
     result = compute_disparity(engine, Labels(engine), area="lambeth", measure="rate")
     lambeth = frame[(frame["borough"] == "Lambeth") & (frame["search_type"] != "vehicle")]
-    assert sum(g["searches"] for g in result["groups"]) + result["unknown_ethnicity"] == len(lambeth)
+    placed = met_lambeth_person_searches()
+    assert sum(g["searches"] for g in result["groups"]) + result["unknown_ethnicity"] == len(lambeth) + placed
     assert result["area_label"] == "Lambeth" and result["denominator"]["area"] == "Lambeth"
-    assert result["left_out"]["no_borough"] > 12_000  # the Met police.uk rows, which carry no borough
-    assert any("no borough recorded" in note for note in result["notes"])
+    # The Met police.uk rows are placed by their coordinates; those with none cannot be.
+    assert result["left_out"]["no_borough"] == result["borough_not_known"] > 1_000
+    assert any("could not be placed in a borough" in note for note in result["notes"])
     assert by_group(result)["White"]["population"] > 100_000  # Lambeth, all ages
 
 
@@ -174,7 +200,7 @@ def test_a_month_with_nothing_loaded_is_a_gap_not_zero(engine):
 def test_london_leaves_out_other_forces_and_says_how_many(engine, met_file, write_file):
     import_paths(engine, met_file, write_file("2022-09-kent-stop-and-search.csv", archive_csv(*rows(9))))
     result = compute_disparity(engine, Labels(engine), age="10-17", ethnicity="officer")
-    assert result["left_out"]["other_forces"] == 9 and result["forces"] == ["metropolitan", "city-of-london"]
+    assert result["left_out"]["other_forces"] == 9 and result["force_slugs"] == ["metropolitan", "city-of-london"]
     assert by_group(result)["Black"]["searches"] == 852
     assert any("9 searches by forces outside London" in note for note in result["notes"])
 
@@ -201,5 +227,7 @@ def test_dashboard_has_every_chart(engine, met_db):
     assert monthly["months"] == ["2022-09"] and monthly["groups"]["Black"] == [853]  # 852 aged 10-17 + 1 under 10
     outcomes = dashboard["children_outcomes"]
     assert outcomes["find-rate"]["not_recorded"] and outcomes["removal-rate"]["not_recorded"]
-    unavailable = compute_dashboard(engine, Labels(engine), area="Hackney")
-    assert "no borough recorded" in unavailable["unavailable"] and unavailable["available_months"] == ["2022-09"]
+    unavailable = compute_dashboard(engine, Labels(engine), area="Narnia")
+    assert "no denominator for Narnia" in unavailable["unavailable"] and unavailable["available_months"] == ["2022-09"]
+    hackney = compute_dashboard(engine, Labels(engine), area="Hackney")["headline"]
+    assert hackney["area_label"] == "Hackney" and hackney["borough_not_known"] > 0

@@ -32,12 +32,15 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
 from statsmodels.stats.rates import confint_poisson
 
 from stopsearch_app.domain.denominators import (AGE_BAND_LABELS, LONDON, DenominatorMismatch, DenominatorTable,
                                                 DenominatorUnavailable, PopulationSelection,
                                                 shipped_denominator_table)
+from stopsearch_app.domain.coverage import FIELD_LABELS, NOT_STATED, months_between
+from stopsearch_app.domain.places import CITY_OF_LONDON_GSS, NEAR_BOUNDARY_NOTE, london_boroughs
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import (CONFIDENCE, EVENTS_NOT_PEOPLE, NON_NFA_RATE, PER, RATE_MEASURE,
                                               REFERENCE_GROUP, SUPPRESSION_THRESHOLD, DisparityLabels, OutcomeCounts,
@@ -53,6 +56,16 @@ RATE_CI_METHOD = "exact Poisson (statsmodels confint_poisson, exact-c)"
 NO_BOROUGH_RECORDED = "no borough recorded"
 NOT_AN_OFFICER_CATEGORY = "not an officer-defined category in these records"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+MET_FORCE, CITY_FORCE = "metropolitan", "city-of-london"
+CITY_AREA = "City of London"
+# Outcome measure -> the coverage field it needs recorded.
+_OUTCOME_FIELD = {"find-rate": "outcome_linked", "removal-rate": "removal_more_than_outer"}
+# A group's "status" in the JSON (cli.md additions).
+STATUS_OK, STATUS_SUPPRESSED, STATUS_NOT_RECORDED = "ok", "suppressed", "not_recorded"
+STATUS_ABSENT, STATUS_NO_POPULATION = "absent_in_source", "no_population"
+_NUMBER_KEYS = ("rate_per_1000", "rate_per_1000_annualised", "annualised_rate_per_1000", "ratio_vs_white", "ci_low",
+                "ci_high", "ci_method", "sensitivity_low", "sensitivity_high", "rate_ci_low", "rate_ci_high",
+                "rate_ci_method", "proportion", "proportion_ci_low", "proportion_ci_high")
 # Outcome measure -> (recorded column, positive column) of the aggregates' count frame.
 _OUTCOME_COLUMNS = {"find-rate": ("linked_recorded", "linked_true"),
                     "removal-rate": ("removal_recorded", "removal_true"),
@@ -113,12 +126,27 @@ class DisparityRequest:
 
 
 @dataclass(frozen=True)
+class ForceShare:
+    """One force area's part of a figure: the months it has records for in the period (its covered
+    months) and its residents; a rate divides by the sum of residents x covered months."""
+
+    force: str
+    months: tuple[str, ...]
+    population: PopulationSelection
+    records: int
+
+    def as_json(self) -> dict[str, object]:
+        return {"force": self.force, "months": list(self.months), "population": self.population.total,
+                "area": self.population.area_label, "records": self.records}
+
+
+@dataclass(frozen=True)
 class _Plan:
-    """A request resolved against the data and the denominator table."""
+    """A request resolved against the data, its coverage and the denominator table."""
 
     request: DisparityRequest
     selection: Selection
-    population: PopulationSelection
+    population: PopulationSelection  # residents of the whole figure: each force area weighted by its months
     denominators: DenominatorTable
     forces: tuple[str, ...]
     period: Period
@@ -126,6 +154,11 @@ class _Plan:
     coverage: Mapping[str, list[str]]
     left_out: LeftOut
     notes: tuple[str, ...]
+    shares: tuple[ForceShare, ...] = ()
+    recorded_forces: tuple[str, ...] | None = None  # outcome measures: forces that record the field
+    not_recorded_forces: tuple[str, ...] = ()
+    absent: Mapping[str, tuple[str, ...]] | None = None  # group -> force-months it is absent from
+    unknown_absent: tuple[str, ...] = ()  # force-months whose source has no "Not stated" at all
 
 
 # --- public API -----------------------------------------------------------------------------------
@@ -233,41 +266,122 @@ def _compute(request: DisparityRequest, source: Counts, table: DenominatorTable)
 
 
 def _plan(request: DisparityRequest, source: Counts, table: DenominatorTable) -> _Plan:
-    try:
-        population = table.select(request.area, request.age)
-    except (DenominatorUnavailable, DenominatorMismatch) as error:
-        raise NoDenominator(f"no denominator for {request.area} ({AGE_BAND_LABELS[request.age]}): {error}") from None
     forces = _area_forces(request)
     boroughs: tuple[str, ...] = ()
+    borough_label = None
     if not request.is_london:
-        boroughs = (request.area, population.area_label)
-        if population.area_label.casefold().startswith("city of london and "):
-            boroughs += tuple(part.strip() for part in population.area_label.split(" and ", 1))
+        borough_label = _population(table, request.area, request.age).area_label
+        boroughs = (request.area, borough_label)
     selection = Selection(forces=forces, month_from=request.month_from, month_to=request.month_to,
                           boroughs=boroughs, age=request.age, ethnicity=request.ethnicity,
                           person_only=not request.include_vehicle_only)
+    covered = source.coverage()
+    recorded, not_recorded = _field_recorded_by(request, forces, covered)
+    if recorded and not_recorded:
+        selection = selection.with_(forces=recorded)  # the other forces would only add blanks
     left_out = source.left_out(selection)
-    where = f"{population.area_label} ({', '.join(forces)})"
+    where = f"{borough_label or 'London'} ({', '.join(forces)})"
     span = _span_text(request.month_from, request.month_to)
     if boroughs and left_out.borough_recorded == 0:
         raise NoBoroughRecorded(
             f"{NO_BOROUGH_RECORDED}: none of the searches loaded for {', '.join(forces)}{span} carries a borough "
-            f"(police.uk files do not; local extracts do), so a rate for {population.area_label} cannot be "
-            "computed. Choose London, or import a local extract with boroughs.")
-    coverage = source.months_by_force(selection)
+            f"or coordinates in London, so a rate for {borough_label} cannot be computed. Choose London, or "
+            "import records with coordinates or a borough.")
+    # A force's covered months are its own, whatever the borough: months it has records for at all.
+    coverage = source.months_by_force(selection.with_(boroughs=()))
     months = tuple(sorted({month for listed in coverage.values() for month in listed}))
     if not months:
         raise NoRecords(f"no searches loaded for {where}{span}: nothing to compute (a missing month is "
                         "never read as zero searches)")
     start, end = request.month_from or months[0], request.month_to or months[-1]
     period = Period.between(start, end, months=len(months))
-    return _Plan(request, selection, population, table, forces, period, months, coverage, left_out,
-                 _coverage_notes(period, months, coverage))
+    shares = tuple(_force_share(request, table, force, tuple(coverage.get(force, ())), covered, borough_label)
+                   for force in selection.forces if coverage.get(force))
+    population = _weighted_population(shares, len(months), borough_label)
+    plan = _Plan(request, selection, population, table, forces, period, months, coverage, left_out, (), shares,
+                 recorded_forces=recorded if request.measure in _OUTCOME_FIELD else None,
+                 not_recorded_forces=not_recorded)
+    plan = _apply_category_coverage(plan, covered)
+    return replace(plan, notes=_coverage_notes(plan))
+
+
+def _population(table: DenominatorTable, area: str, age: str, *, allow_estimated_ages: bool = False) -> PopulationSelection:
+    try:
+        return table.select(area, age, allow_estimated_ages=allow_estimated_ages)
+    except (DenominatorUnavailable, DenominatorMismatch) as error:
+        raise NoDenominator(f"no denominator for {area} ({AGE_BAND_LABELS[age]}): {error}") from None
+
+
+def _force_share(request: DisparityRequest, table: DenominatorTable, force: str, months: tuple[str, ...],
+                 covered, borough_label: str | None) -> ForceShare:
+    """The force's residents: the borough's for a borough figure; otherwise the Met's area is London less
+    the City and the City's is the City (statistics.md "Coverage")."""
+    if borough_label is not None:
+        population = _population(table, request.area, request.age)
+    elif force == CITY_FORCE:
+        # Alone, the City has no age breakdown (refused); beside the Met its estimate is 0.1% of London.
+        alone = _area_forces(request) == (CITY_FORCE,)
+        population = _population(table, CITY_AREA, request.age, allow_estimated_ages=not alone)
+    else:
+        population = _population(table, LONDON, request.age)
+    records = sum(entry.counts.records for entry in covered.select((force,), request.month_from, request.month_to))
+    return ForceShare(force, months, population, records)
+
+
+def _weighted_population(shares: tuple[ForceShare, ...], months: int, borough_label: str | None) -> PopulationSelection:
+    """Residents x covered months of every force area, over the figure's months: a rate over the
+    period divides by it, an annualised rate by it x months / 12."""
+    if len(shares) == 1:
+        return shares[0].population
+    groups = tuple(shares[0].population.populations)
+    weighted = {group: round(sum(share.population.populations[group] * len(share.months) for share in shares) / months)
+                for group in groups}
+    suppressed = {group: sum(share.population.suppressed_by_group[group] for share in shares) for group in groups}
+    parts = "; ".join(f"{share.population.area_label} x {len(share.months)} month(s) ({share.force})" for share in shares)
+    notes = [note for share in shares if (note := share.population.note)]
+    return PopulationSelection(
+        area=LONDON, area_label=borough_label or "London", age_band=shares[0].population.age_band,
+        area_codes=tuple(code for share in shares for code in share.population.area_codes),
+        classification=shares[0].population.classification, populations=MappingProxyType(weighted),
+        suppressed_cells=sum(suppressed.values()), suppressed_by_group=MappingProxyType(suppressed),
+        note=f"residents weighted by the months each force covers ({parts}), over {months} month(s). "
+             + " ".join(dict.fromkeys(notes)))
+
+
+def _field_recorded_by(request: DisparityRequest, forces: tuple[str, ...], covered) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """For find and clothing rates: the forces that record the field in the period, and those that do
+    not (named, never counted as zeros). Other measures: every force, none left out."""
+    field_name = _OUTCOME_FIELD.get(request.measure)
+    if field_name is None:
+        return forces, ()
+    recorded, not_recorded = [], []
+    for force in forces:
+        entries = covered.select((force,), request.month_from, request.month_to)
+        if entries:
+            (recorded if any(entry.counts.records_field(field_name) for entry in entries) else not_recorded).append(force)
+    return tuple(recorded), tuple(not_recorded)
+
+
+def _apply_category_coverage(plan: _Plan, covered) -> _Plan:
+    """Groups absent from the source in a force-month of the figure, and whether "Not stated" is."""
+    field_name = "self_defined_ethnicity" if plan.request.ethnicity == "self" else "officer_defined_ethnicity"
+    forces = plan.selection.forces
+    frm, to = plan.request.month_from, plan.request.month_to
+    absent = {group: tuple(f"{entry.force} {entry.month}" for entry in covered.absent(field_name, group, forces, frm, to))
+              for group in ETHNIC_GROUPS}
+    unknown = ()
+    if plan.request.ethnicity == "self":
+        unknown = tuple(f"{entry.force} {entry.month}" for entry in covered.absent(field_name, NOT_STATED, forces, frm, to))
+    return replace(plan, absent={group: months for group, months in absent.items() if months}, unknown_absent=unknown)
 
 
 def _area_forces(request: DisparityRequest) -> tuple[str, ...]:
     if request.force is None:
-        return LONDON_FORCES
+        if request.is_london:
+            return LONDON_FORCES
+        # A borough's searches are its force's: the City of London's for the City, the Met's elsewhere.
+        place = london_boroughs().find(request.area)
+        return (CITY_FORCE,) if place is not None and place.gss_code == CITY_OF_LONDON_GSS else (MET_FORCE,)
     force = request.force.strip().casefold()
     if force not in LONDON_FORCES:
         raise NoDenominator(f"force {request.force!r} is not a London force ({', '.join(LONDON_FORCES)}): the "
@@ -284,7 +398,13 @@ def _outcome_counts(rows, measure: str) -> dict[str, OutcomeCounts]:
 def _add_context(result: dict[str, object], plan: _Plan, rows, source: Counts) -> None:
     request, population = plan.request, plan.population
     result["area_label"] = population.area_label
-    result["forces"] = list(plan.forces)
+    result["forces"] = [share.as_json() for share in plan.shares]
+    result["force_slugs"] = list(plan.forces)
+    if plan.recorded_forces is not None:
+        result["recorded_forces"] = list(plan.recorded_forces)
+        result["not_recorded_forces"] = list(plan.not_recorded_forces)
+    if plan.selection.boroughs:
+        result["borough_not_known"] = plan.left_out.no_borough
     result["ethnicity_label"] = ETHNICITY_LABELS[request.ethnicity]
     result["age_label"] = AGE_BAND_LABELS[request.age]
     result["period"] = dict(result["period"], label=plan.period.label)  # type: ignore[arg-type]
@@ -311,17 +431,32 @@ def _add_context(result: dict[str, object], plan: _Plan, rows, source: Counts) -
             low, high = rate_interval(entry["searches"], entry["population"])
             entry["rate_ci_low"], entry["rate_ci_high"] = low, high
             entry["rate_ci_method"] = RATE_CI_METHOD if low is not None else None
+        if "rate_per_1000_annualised" in entry:
+            entry["annualised_rate_per_1000"] = entry["rate_per_1000_annualised"]
+        entry["status"] = _status(entry, result, request.measure)
         if no_mixed and entry["group"] == "Mixed":
             # police.uk officer-defined ethnicity has four groups: a zero here is not a finding.
-            for key in ("rate_per_1000", "rate_per_1000_annualised", "ratio_vs_white", "ci_low", "ci_high",
-                        "ci_method", "sensitivity_low", "sensitivity_high", "rate_ci_low", "rate_ci_high",
-                        "rate_ci_method", "proportion", "proportion_ci_low", "proportion_ci_high"):
-                if key in entry:
-                    entry[key] = None
+            _blank_numbers(entry)
             entry["reason"] = NOT_AN_OFFICER_CATEGORY
+            entry["status"] = STATUS_ABSENT
+        elif plan.absent and entry["group"] in plan.absent:
+            months = plan.absent[entry["group"]]
+            _blank_numbers(entry)
+            entry["status"] = STATUS_ABSENT
+            entry["reason"] = (f"absent from the source in {len(months)} force-month(s) ({_listed(months)}): not "
+                               "recorded there, so no rate or ratio is shown")
+        if plan.unknown_absent and "sensitivity_low" in entry:
+            entry["sensitivity_low"] = entry["sensitivity_high"] = None
+            entry["sensitivity_status"] = "cannot_be_judged"
     notes = list(result["notes"])  # type: ignore[arg-type]
+    if plan.unknown_absent:
+        notes = [note for note in notes if not note.startswith("The unknown-ethnicity range")]
+        notes.append(f"The source has no 'Not stated' ethnicity at all in {_listed(plan.unknown_absent)}: how many "
+                     "searches of unknown ethnicity there were cannot be judged, so no unknown-ethnicity range is "
+                     "shown.")
     notes.extend(plan.notes)
     notes.extend(_left_out_notes(plan))
+    result["coverage_notes"] = [*plan.notes, *(note for note in notes if note.startswith("The source has no"))]
     if request.ethnicity == "officer":
         notes.append("Officer-defined ethnicity is the officer's view, set against residents' self-defined "
                      "Census ethnicity; self-defined is the Home Office's basis."
@@ -331,6 +466,25 @@ def _add_context(result: dict[str, object], plan: _Plan, rows, source: Counts) -
                      "when a count is under 30.")
     result["notes"] = notes
     result["title"] = describe(result)
+
+
+def _blank_numbers(entry: dict[str, object]) -> None:
+    for key in _NUMBER_KEYS:
+        if key in entry:
+            entry[key] = None
+
+
+def _status(entry: Mapping[str, object], result: Mapping[str, object], measure: str) -> str:
+    if measure != RATE_MEASURE and result.get("not_recorded"):
+        return STATUS_NOT_RECORDED
+    if measure == RATE_MEASURE and not entry.get("population"):
+        return STATUS_NO_POPULATION
+    return STATUS_SUPPRESSED if entry.get("suppressed") else STATUS_OK
+
+
+def _listed(items, limit: int = 6) -> str:
+    items = list(items)
+    return ", ".join(items[:limit]) + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
 def rate_interval(searches: int, population: int | None) -> tuple[float | None, float | None]:
@@ -344,18 +498,36 @@ def rate_interval(searches: int, population: int | None) -> tuple[float | None, 
     return low_value, high_value
 
 
-def _coverage_notes(period: Period, months: tuple[str, ...], coverage: Mapping[str, list[str]]) -> tuple[str, ...]:
+def _coverage_notes(plan: _Plan) -> tuple[str, ...]:
     notes = []
-    span = _months_between(period.start, period.end)
+    period, months = plan.period, plan.months_present
+    span = months_between(period.start, period.end)
     missing = [month for month in span if month not in months]
     if missing:
-        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
         notes.append(f"{len(missing)} of the {len(span)} months from {period.start} to {period.end} have no "
-                     f"searches loaded ({shown}); the figures cover the {period.months} month(s) that do, and a "
-                     "missing month is not read as zero searches.")
-    if len(coverage) > 1 and len({tuple(listed) for listed in coverage.values()}) > 1:
-        parts = ", ".join(f"{force} {len(listed)}" for force, listed in coverage.items())
-        notes.append(f"The forces cover different months (months loaded: {parts}); the figures add them up.")
+                     f"searches loaded ({_listed(missing)}); the figures cover the {period.months} month(s) that do, "
+                     "and a missing month is not read as zero searches.")
+    if len(plan.shares) > 1 and len({share.months for share in plan.shares}) > 1:
+        parts = ", ".join(f"{share.force} {len(share.months)}" for share in plan.shares)
+        notes.append(f"The forces cover different months (months loaded: {parts}): each force area's residents "
+                     "count only for the months that force has records for.")
+    for force in plan.forces:
+        if force not in plan.coverage:
+            notes.append(f"No records loaded for {force} in the period: its area is left out of the figure.")
+    if plan.not_recorded_forces:
+        field_name = FIELD_LABELS[_OUTCOME_FIELD[plan.request.measure]]
+        if plan.recorded_forces:
+            notes.append(f"{field_name.capitalize()} is not recorded by {', '.join(plan.not_recorded_forces)}: the "
+                         f"figure covers {', '.join(plan.recorded_forces)} only.")
+        else:
+            notes.append(f"{field_name.capitalize()} is not recorded by {', '.join(plan.not_recorded_forces)}.")
+    if plan.absent:
+        for group, listed in plan.absent.items():
+            notes.append(f"{group}: absent from the source in {_listed(listed)} (no record of the category where it "
+                         "is normally present), so it is shown as absent, never as zero.")
+    if plan.selection.boroughs:
+        notes.append(f"{plan.left_out.no_borough:,} searches of the selection could not be placed in a borough (no "
+                     f"coordinates, or outside London) and are not in the borough's figures. {NEAR_BOUNDARY_NOTE}")
     return tuple(notes)
 
 
@@ -368,8 +540,6 @@ def _left_out_notes(plan: _Plan) -> list[str]:
         notes.append(f"{left.vehicle_only:,} vehicle-only searches are left out (person searches only).")
     if left.age_not_recorded:
         notes.append(f"{left.age_not_recorded:,} searches with no age recorded are in no age band and left out.")
-    if left.no_borough:
-        notes.append(f"{left.no_borough:,} searches with no borough recorded are left out of the borough's figures.")
     return notes
 
 
@@ -380,7 +550,7 @@ def _monthly(request: DisparityRequest, source: Counts, table: DenominatorTable)
     except DisparityUnavailable as error:
         return {"unavailable": str(error)}
     frame = source.by_month(plan.selection)
-    months = _months_between(plan.period.start, plan.period.end)
+    months = months_between(plan.period.start, plan.period.end)
     loaded = set(plan.months_present)
     series = {}
     for group in (*ETHNIC_GROUPS, UNKNOWN):
@@ -392,16 +562,8 @@ def _monthly(request: DisparityRequest, source: Counts, table: DenominatorTable)
         "period": plan.period.as_json() | {"label": plan.period.label}, "months": months,
         "loaded": [m in loaded for m in months], "groups": series, "left_out": plan.left_out.as_json(),
         "notes": [EVENTS_NOT_PEOPLE, *plan.notes, *_left_out_notes(plan)],
+        "covered_months": list(plan.months_present),
     }
-
-
-def _months_between(start: str, end: str) -> list[str]:
-    year, month = int(start[:4]), int(start[5:])
-    months = []
-    while f"{year:04d}-{month:02d}" <= end:
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
 
 
 def _span_text(month_from: str | None, month_to: str | None) -> str:

@@ -43,6 +43,7 @@ PUBLISHED_LONDON_TOTAL = 8_799_728
 PUBLISHED_LONDON_BLACK = 1_188_370
 # The ONS perturbs and rounds cells (to 5 in this table): allow 0.01% against the published counts.
 PERTURBATION_TOLERANCE = 1e-4
+CITY_OF_LONDON_TS022 = 8_581  # Census 2021 TS022, E09000001
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +95,13 @@ def test_london_all_ages_matches_published_millions(table, group):
 
 
 def test_london_total_and_black_match_census_ts021_within_perturbation(table):
-    selection = table.select("london", "all")
+    selection = table.select("london", "all", exclude_city_of_london=False)
     assert selection.total == pytest.approx(PUBLISHED_LONDON_TOTAL, rel=PERTURBATION_TOLERANCE)
     assert selection.populations["Black"] == pytest.approx(PUBLISHED_LONDON_BLACK, rel=PERTURBATION_TOLERANCE)
 
 
 def test_london_10_to_17_matches_published_figures(table):
-    selection = table.select("london", "10-17")
+    selection = table.select("london", "10-17", exclude_city_of_london=False)
     assert selection.total == PUBLISHED_LONDON_10_17
     black = selection.populations["Black"]
     assert round(black, -2) == PUBLISHED_LONDON_BLACK_10_17_ABOUT
@@ -115,19 +116,42 @@ def test_age_bands_add_up(table):
             assert by_band["all"][group] == by_band["child"][group] + by_band["adult"][group]
 
 
-def test_london_is_the_region_row_including_the_city(table):
+def test_london_is_the_met_area_london_less_the_city(table):
     selection = table.select("london", "all")
-    assert selection.area_codes == ("E12000007",)
-    assert "City of London" in selection.note
+    assert selection.area_codes == ("E12000007", "-E09000001")
+    assert "less the City" in selection.note
+    whole = table.select("london", "all", exclude_city_of_london=False)
+    assert whole.area_codes == ("E12000007",)
+    assert whole.total - selection.total == CITY_OF_LONDON_TS022
 
 
-@pytest.mark.parametrize("name", ["Westminster", "City of London", "city of westminster", "E09000033",
-                                  "CITY OF LONDON AND WESTMINSTER", "E09000001"])
-def test_city_and_westminster_resolve_to_the_merged_row(table, name):
-    selection = table.select(name, "10-17")
-    assert selection.area_codes == ("E09000001",)
-    assert selection.area_label == "City of London and Westminster"
-    assert "Westminster" in selection.note and "City of London" in selection.note
+def test_city_of_london_is_its_own_ts022_residents(table):
+    city = table.select("City of London", "all")
+    assert city.area_codes == ("E09000001",)
+    assert city.total == CITY_OF_LONDON_TS022
+    assert dict(city.populations) == {"White": 5954, "Black": 231, "Asian": 1445, "Mixed": 470, "Other": 481}
+    with pytest.raises(DenominatorUnavailable, match="no age breakdown exists for the City of London alone"):
+        table.select("City of London", "10-17")
+
+
+@pytest.mark.parametrize("name", ["Westminster", "city of westminster", "E09000033"])
+def test_westminster_is_the_joint_row_less_the_city(table, name):
+    westminster = table.select(name, "all")
+    assert westminster.area_codes == ("E09000033",) and westminster.area_label == "Westminster"
+    joint = split_free_table().select("E09000001", "all")
+    assert joint.area_label == "City of London and Westminster"
+    for group in ETHNIC_GROUPS:
+        assert westminster.populations[group] + table.population("City of London", "all")[group] \
+            == joint.populations[group]
+    # Bands use the City's age estimate and say so; they still add up to all ages.
+    band = table.select(name, "10-17")
+    assert "estimated" in band.note
+
+
+def split_free_table():
+    from stopsearch_app.domain.denominators import SHIPPED_TABLE, load_denominator_table
+
+    return load_denominator_table(resource_path(*SHIPPED_TABLE))
 
 
 @pytest.mark.parametrize("name", ["lambeth", "LAMBETH", " Lambeth ", "E09000022"])
@@ -142,7 +166,7 @@ def test_ampersand_means_and(table):
 def test_32_borough_rows_and_london(table):
     names = table.area_names()
     assert names[0] == "London"
-    assert len(names) == 33  # 33 boroughs, the City merged with Westminster, plus London
+    assert len(names) == 34  # 32 boroughs, the City (TS022) and Westminster split, plus London
 
 
 def test_unknown_area_is_refused(table):

@@ -98,7 +98,8 @@ def test_left_out_says_what_each_restriction_removed(small_db):
         left = source.left_out(LONDON.with_(age="10-17"))
         assert (left.other_forces, left.vehicle_only, left.age_not_recorded, left.no_borough) == (9, 0, 2, 0)
         assert source.left_out(LONDON).vehicle_only == 2
-        assert left.borough_recorded == 0  # police.uk files carry no borough
+        # police.uk files record no borough, but every row here has coordinates in London (51.5, -0.1)
+        assert left.borough_recorded == source.by_group(LONDON.with_(person_only=False))["searches"].sum() == 41
         assert source.left_out(Selection(age="10-17")).other_forces == 0  # no area: nothing outside it
         assert source.left_out(LONDON).age_not_recorded == 0  # "all" ages needs no age
 
@@ -142,8 +143,15 @@ def test_boroughs_filter_local_records_case_insensitively(mixed_db):
                 search.c.borough_id == labels.by_field["borough"]["Lambeth"])).scalar_one()
         assert lambeth == expected == 48
         left = source.left_out(LONDON.with_(boroughs=("Lambeth",), person_only=False))
-        assert left.no_borough == 12 + 3 + 2 + 5 + 4 + 6 + 2 + 7  # every Met police.uk record
-        assert left.borough_recorded == 300
+        # The Met police.uk records carry no borough but are placed by their coordinates (51.5, -0.1 is
+        # in Southwark, not Lambeth): none is "not known", and none is counted in Lambeth.
+        assert left.no_borough == 0
+        assert left.borough_recorded == 300 + 12 + 3 + 2 + 5 + 4 + 6 + 2 + 7
+        southwark = source.by_group(LONDON.with_(boroughs=("Southwark",), person_only=False))["searches"].sum()
+        with mixed_db.connect() as connection:
+            recorded_southwark = connection.execute(select(func.count()).select_from(search).where(
+                search.c.borough_id == labels.by_field["borough"].get("Southwark", -9))).scalar_one()
+        assert southwark == recorded_southwark + 12 + 3 + 2 + 5 + 4 + 6 + 2 + 7
         assert source.by_group(LONDON.with_(boroughs=("Nowhere",)))["searches"].sum() == 0
 
 

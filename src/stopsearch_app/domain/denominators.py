@@ -74,7 +74,7 @@ import io
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -87,6 +87,7 @@ NINETEEN_GROUP = "ons-19-group"
 KNOWN_CLASSIFICATIONS = (FIVE_GROUP, NINETEEN_GROUP)
 
 SHIPPED_TABLE = ("census", "census2021_la_age_ethnicity.csv")
+CITY_TABLE = ("census", "ts022_city_of_london.csv")
 
 LONDON = "london"
 LONDON_REGION_CODE = "E12000007"
@@ -240,6 +241,9 @@ class _Area:
     name: str
     # (age span, group) -> [population, suppressed cell count]
     cells: Mapping[tuple[AgeSpan, str], tuple[int, int]]
+    # Single-year cells estimated from another row's age structure (the City of London split):
+    # good enough to subtract from London, not to stand alone as an age band's population.
+    ages_estimated: bool = False
 
 
 class DenominatorTable:
@@ -302,8 +306,11 @@ class DenominatorTable:
                            exclude_city_of_london=exclude_city_of_london).suppressed_cells
 
     def select(self, area: str = LONDON, age_band: str = "all", *, classification: str = FIVE_GROUP,
-               exclude_city_of_london: bool = True) -> PopulationSelection:
-        """Everything about one denominator: populations, suppressed cells, which rows, and a note."""
+               exclude_city_of_london: bool = True, allow_estimated_ages: bool = False) -> PopulationSelection:
+        """Everything about one denominator: populations, suppressed cells, which rows, and a note.
+
+        The City of London alone has no real age breakdown: an age band for it is refused unless
+        ``allow_estimated_ages`` (for a figure where the City is a small part, e.g. all London)."""
         self.require_classification(classification)
         band_name = normalise_age_band(age_band)
         band = AgeSpan(*AGE_BANDS[band_name])
@@ -312,6 +319,13 @@ class DenominatorTable:
         groups = self.groups()
         populations = dict.fromkeys(groups, 0)
         suppressed = dict.fromkeys(groups, 0)
+        for row in added:
+            if row.ages_estimated and row.code == CITY_OF_LONDON_CODE and band_name != "all" and not allow_estimated_ages:
+                raise DenominatorUnavailable(
+                    f"no age breakdown exists for the City of London alone (Census 2021 TS022 gives its "
+                    f"{sum(c for (_s, _g), (c, _n) in row.cells.items()):,} residents for all ages only), so "
+                    f"no {AGE_BAND_LABELS[band_name]} rate can be computed for it: use all ages",
+                    reason="no age breakdown")
         for sign, rows in ((1, added), (-1, subtracted)):
             for row in rows:
                 self._check_band_coverage(row, band, band_name)
@@ -322,6 +336,11 @@ class DenominatorTable:
         if subtracted:
             # Perturbed counts can make region-minus-City a few people negative in a tiny cell.
             populations = {group: max(0, count) for group, count in populations.items()}
+        if band_name != "all" and any(row.ages_estimated for row in (*added, *subtracted)):
+            estimated = ("The City of London's residents by age are estimated from the Census row for the City "
+                         "and Westminster together (TS022 gives the City's totals only); the City is "
+                         "0.1% of London.")
+            note = f"{note.rstrip('.')}. {estimated}" if note else estimated
         codes = tuple(row.code or row.name for row in added) + tuple(f"-{row.code or row.name}" for row in subtracted)
         return PopulationSelection(
             area=area, area_label=label, area_codes=codes, age_band=band_name,
@@ -381,8 +400,8 @@ class DenominatorTable:
         if exclude_city and city_separate:
             note = ("London less the City of London (the Met's area; the City has its own force)")
             if region is not None:
-                return [region], [city], "London excluding the City of London", note
-            return [b for b in boroughs if b is not city], [], "London excluding the City of London", note
+                return [region], [city], "London less the City", note
+            return [b for b in boroughs if b is not city], [], "London less the City", note
         if region is not None:
             note = self.metadata.london_note or (
                 "all of London, including the City of London"
@@ -438,8 +457,64 @@ def parse_age(text: str) -> AgeSpan:
 
 @cache
 def shipped_denominator_table() -> DenominatorTable:
-    """The Census 2021 London table shipped in ``resources/census`` (read once per process)."""
-    return load_denominator_table(resource_path(*SHIPPED_TABLE))
+    """The Census 2021 London table shipped in ``resources/census`` (read once per process), with
+    the City of London and Westminster as rows of their own (:func:`split_city_of_london`)."""
+    table = load_denominator_table(resource_path(*SHIPPED_TABLE))
+    return split_city_of_london(table, city_of_london_totals())
+
+
+def city_of_london_totals() -> dict[str, int]:
+    """The City of London's residents by five groups, all ages (Census 2021 TS022, built by
+    ``tools/build_city_of_london.py``)."""
+    text = resource_path(*CITY_TABLE).read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if line and not line.startswith("#"))
+    return {row["ethnic_group_5"]: int(row["population"]) for row in rows}
+
+
+def split_city_of_london(table: DenominatorTable, city_totals: Mapping[str, int]) -> DenominatorTable:
+    """Split a row that merges the City of London with Westminster into the two (statistics.md,
+    "Coverage": the Met's area is London less the City, the City's is the City).
+
+    The City gets its TS022 residents; by single year of age they are shared out in the joint
+    row's age structure of each group (largest-remainder rounding, so each group's ages add up to
+    its TS022 total exactly). Westminster is the joint row less the City. The City alone is then
+    refused for an age band (only its all-ages figures are real), while London less the City and
+    Westminster use the estimate, which moves them by at most the City's 8,581 residents.
+    """
+    merged = table._lookup(CITY_OF_LONDON_CODE)
+    if merged is None or _normalise_name(merged.name) != "city of london and westminster":
+        return table
+    city_cells: dict[tuple[AgeSpan, str], tuple[int, int]] = {}
+    westminster_cells: dict[tuple[AgeSpan, str], tuple[int, int]] = {}
+    for group in {group for _span, group in merged.cells}:
+        spans = sorted((span for span, g in merged.cells if g == group), key=lambda span: span.first)
+        joint = [merged.cells[(span, group)][0] for span in spans]
+        total = sum(joint)
+        city_total = min(int(city_totals.get(group, 0)), total)
+        shares = [city_total * count / total if total else 0.0 for count in joint]
+        estimate = [int(share) for share in shares]
+        short = city_total - sum(estimate)
+        for position in sorted(range(len(shares)), key=lambda i: shares[i] - estimate[i], reverse=True)[:short]:
+            estimate[position] += 1
+        for span, count, city in zip(spans, joint, estimate, strict=True):
+            city = min(city, count)
+            city_cells[(span, group)] = (city, 0)
+            westminster_cells[(span, group)] = (count - city, merged.cells[(span, group)][1])
+    areas = [area for area in table._areas.values() if area is not merged]
+    areas.append(_Area(CITY_OF_LONDON_CODE, CITY_OF_LONDON_CODE, "City of London",
+                       MappingProxyType(city_cells), ages_estimated=True))
+    areas.append(_Area(WESTMINSTER_CODE, WESTMINSTER_CODE, "Westminster", MappingProxyType(westminster_cells),
+                       ages_estimated=True))
+    metadata = replace(
+        table.metadata,
+        geography=("London: the 33 local authorities (the City of London from Census 2021 TS022, Westminster "
+                   "the Census row 'City of London and Westminster' less the City) and the London region E12000007"),
+        london_note="",
+        area_aliases={"City of Westminster": WESTMINSTER_CODE},
+        area_notes={CITY_OF_LONDON_CODE: "City of London residents from Census 2021 TS022 (all ages only).",
+                    WESTMINSTER_CODE: ("Westminster: the Census row for the City of London and Westminster less "
+                                       "the City's TS022 residents.")})
+    return DenominatorTable(metadata, areas, table.path)
 
 
 def load_denominator_table(path: Path | str | None = None, *,

@@ -52,7 +52,9 @@ import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
+from stopsearch_app.domain.coverage import CoverageTable
 from stopsearch_app.domain.records import ETHNIC_GROUPS
+from stopsearch_app.store.coverage import load as load_coverage
 from stopsearch_app.store.queries import Labels
 from stopsearch_app.store.schema import import_batch, search, vocabulary
 
@@ -67,8 +69,8 @@ GROUP_ROWS = (*ETHNIC_GROUPS, UNKNOWN)
 COUNT_COLUMNS = ("searches", "linked_recorded", "linked_true", "removal_recorded", "removal_true",
                  "outcome_recorded", "non_nfa")
 # Every dimension a filter or a chart needs; the cube groups by all of them.
-DIMENSIONS = ("force_id", "month", "borough_id", "child_status_id", "child_band_id", "sde_group_id", "ode_id",
-              "search_type_id")
+DIMENSIONS = ("force_id", "month", "borough_id", "geo_borough_id", "child_status_id", "child_band_id",
+              "sde_group_id", "ode_id", "search_type_id")
 _NULL_ID = -1  # the cube's stand-in for a NULL id (pandas groups integers faster than nullable objects)
 
 ETHNICITY_FIELD = {"self": ("sde_group", "sde_group_id"), "officer": ("officer_defined_ethnicity", "ode_id")}
@@ -111,8 +113,8 @@ class LeftOut:
     other_forces: int  # of forces outside the selection's (e.g. outside London)
     vehicle_only: int  # vehicle-only searches (not person searches)
     age_not_recorded: int  # no age, exact or range, so in no band but "all"
-    no_borough: int  # no borough recorded, when a borough is asked for
-    borough_recorded: int  # searches that do carry a borough (0: a borough filter cannot work)
+    no_borough: int  # no borough recorded nor placed by coordinates, when a borough is asked for
+    borough_recorded: int  # searches with a borough, recorded or placed (0: a borough filter cannot work)
 
     def as_json(self) -> dict[str, int]:
         return {"other_forces": self.other_forces, "vehicle_only": self.vehicle_only,
@@ -124,7 +126,8 @@ class _Resolved:
     """A selection with its values turned into vocabulary ids (None: no restriction)."""
 
     forces: tuple[int, ...] | None
-    boroughs: tuple[int, ...] | None
+    boroughs: tuple[int, ...] | None  # recorded borough ids (local extracts)
+    geo_boroughs: tuple[int, ...] | None  # borough-from-coordinates ids, used where none is recorded
     age_column: str | None
     age_ids: tuple[int, ...]
     vehicle_ids: tuple[int, ...] | None  # None: vehicle-only searches are kept
@@ -138,9 +141,9 @@ def _resolve(selection: Selection, by_field: dict[str, dict[str, int]]) -> _Reso
         known = by_field.get(field_name, {})
         return tuple(known[value] for value in values if value in known)
 
-    def borough_ids(names: tuple[str, ...]) -> tuple[int, ...]:
+    def borough_ids(names: tuple[str, ...], field_name: str = "borough") -> tuple[int, ...]:
         wanted = {_normalise(name) for name in names}
-        return tuple(sorted(i for value, i in by_field.get("borough", {}).items() if _normalise(value) in wanted))
+        return tuple(sorted(i for value, i in by_field.get(field_name, {}).items() if _normalise(value) in wanted))
 
     age_column, age_ids = None, ()
     if selection.age != "all":
@@ -149,6 +152,7 @@ def _resolve(selection: Selection, by_field: dict[str, dict[str, int]]) -> _Reso
     return _Resolved(
         forces=ids("force", selection.forces) if selection.forces else None,
         boroughs=borough_ids(selection.boroughs) if selection.boroughs else None,
+        geo_boroughs=borough_ids(selection.boroughs, "geo_borough") if selection.boroughs else None,
         age_column=age_column, age_ids=age_ids,
         vehicle_ids=ids("search_type", (VEHICLE_ONLY,)) if selection.person_only else None,
         no_person_status_ids=(_NULL_ID, *ids("child_status", ("unknown",))),
@@ -177,6 +181,10 @@ class Counts:
         raise NotImplementedError
 
     def _value(self, vocabulary_id: int) -> str | None:
+        raise NotImplementedError
+
+    def coverage(self) -> CoverageTable:
+        """The force x month coverage table the counts go with (statistics.md "Coverage")."""
         raise NotImplementedError
 
     def values(self, field_name: str) -> tuple[str, ...]:
@@ -232,19 +240,19 @@ class Counts:
         """How many searches of the period each restriction of ``selection`` leaves out: each count
         is of searches that match the selection in every other respect."""
         relaxed = selection.with_(forces=(), boroughs=(), age="all", person_only=False)
-        frame = self._grouped(relaxed, ("force_id", "borough_id", "child_status_id", "child_band_id",
-                                        "search_type_id", "sde_group_id", "ode_id"))
+        frame = self._grouped(relaxed, ("force_id", "borough_id", "geo_borough_id", "child_status_id",
+                                        "child_band_id", "search_type_id", "sde_group_id", "ode_id"))
         by_field = self._by_field()
         resolved = _resolve(selection, by_field)
         everything = pd.Series(True, index=frame.index)
         in_forces = frame["force_id"].isin(resolved.forces) if resolved.forces is not None else everything
-        in_boroughs = frame["borough_id"].isin(resolved.boroughs) if resolved.boroughs is not None else everything
+        in_boroughs = _in_boroughs(frame, resolved) if resolved.boroughs is not None else everything
         in_age = frame[resolved.age_column].isin(resolved.age_ids) if resolved.age_column else everything
         is_vehicle = _vehicle_without_person(frame, resolved) if resolved.vehicle_ids else ~everything
         counted_type = ~is_vehicle if selection.person_only else everything
         unknown_status = by_field.get("child_status", {}).get("unknown", _NULL_ID)
         age_missing = frame["child_status_id"].isin([_NULL_ID, unknown_status])
-        has_borough = frame["borough_id"] != _NULL_ID
+        has_borough = (frame["borough_id"] != _NULL_ID) | (frame["geo_borough_id"] != _NULL_ID)
         searches = frame["searches"]
 
         def total(mask: pd.Series) -> int:
@@ -280,6 +288,12 @@ class SqlCounts(Counts):
     def __init__(self, engine: Engine, labels: Labels) -> None:
         self._engine = engine
         self._labels = labels
+        self._coverage: CoverageTable | None = None
+
+    def coverage(self) -> CoverageTable:
+        if self._coverage is None:
+            self._coverage = load_coverage(self._engine)
+        return self._coverage
 
     def _by_field(self) -> dict[str, dict[str, int]]:
         return self._labels.by_field
@@ -299,8 +313,10 @@ class SqlCounts(Counts):
 class CubeCounts(Counts):
     """The same answers from a cube of counts over every dimension, filtered in pandas."""
 
-    def __init__(self, cube: pd.DataFrame, vocabulary_rows: list[tuple[int, str, str]], fingerprint: tuple) -> None:
+    def __init__(self, cube: pd.DataFrame, vocabulary_rows: list[tuple[int, str, str]], fingerprint: tuple,
+                 coverage: CoverageTable | None = None) -> None:
         self.cube = cube
+        self._coverage = coverage or CoverageTable(())
         self.fingerprint = fingerprint
         self._values = {row[0]: row[2] for row in vocabulary_rows}
         self._fields: dict[str, dict[str, int]] = {}
@@ -317,7 +333,11 @@ class CubeCounts(Counts):
             rows = connection.execute(query).all()
             vocabulary_rows = [tuple(row) for row in connection.execute(
                 select(vocabulary.c.id, vocabulary.c.field, vocabulary.c.value))]
-        return cls(_frame(rows, DIMENSIONS), vocabulary_rows, fingerprint)
+            covered = load_coverage(connection)
+        return cls(_frame(rows, DIMENSIONS), vocabulary_rows, fingerprint, covered)
+
+    def coverage(self) -> CoverageTable:
+        return self._coverage
 
     def _by_field(self) -> dict[str, dict[str, int]]:
         return self._fields
@@ -336,7 +356,7 @@ class CubeCounts(Counts):
         if resolved.month_to:
             mask &= self._month_numbers <= _month_number(resolved.month_to)
         if resolved.boroughs is not None:
-            mask &= cube["borough_id"].isin(resolved.boroughs)
+            mask &= _in_boroughs(cube, resolved)
         if resolved.age_column is not None:
             mask &= cube[resolved.age_column].isin(resolved.age_ids)
         if resolved.vehicle_ids:
@@ -374,7 +394,8 @@ def _conditions(resolved: _Resolved) -> list[ColumnElement[bool]]:
     if resolved.month_to:
         conditions.append(search.c.month <= resolved.month_to)
     if resolved.boroughs is not None:
-        conditions.append(search.c.borough_id.in_(resolved.boroughs))
+        conditions.append(or_(search.c.borough_id.in_(resolved.boroughs),
+                              and_(search.c.borough_id.is_(None), search.c.geo_borough_id.in_(resolved.geo_boroughs))))
     if resolved.age_column is not None:
         conditions.append(search.c[resolved.age_column].in_(resolved.age_ids))
     if resolved.vehicle_ids:
@@ -384,6 +405,12 @@ def _conditions(resolved: _Resolved) -> list[ColumnElement[bool]]:
                               and_(search.c.child_status_id.is_not(None),
                                    search.c.child_status_id.not_in(status_ids or [_NULL_ID]))))
     return conditions
+
+
+def _in_boroughs(frame: pd.DataFrame, resolved: _Resolved) -> pd.Series:
+    """A recorded borough wins; a record with none is placed by its coordinates (statistics.md "Places")."""
+    return frame["borough_id"].isin(resolved.boroughs) | (
+        (frame["borough_id"] == _NULL_ID) & frame["geo_borough_id"].isin(resolved.geo_boroughs))
 
 
 def _vehicle_without_person(frame: pd.DataFrame, resolved: _Resolved) -> pd.Series:

@@ -1092,7 +1092,7 @@ def _summary(result: Mapping) -> str:
 
 def _subtitle(result: Mapping, *, with_age: bool = True, with_denominator: bool = True) -> str:
     denominator = result["denominator"]
-    pieces = [result["area_label"] + f" ({', '.join(result['forces'])})", result["period"]["label"],
+    pieces = [result["area_label"] + f" ({', '.join(result.get('force_slugs', result['forces']))})", result["period"]["label"],
               result["ethnicity_label"]]
     if with_age:
         age = result["age_label"]
@@ -1119,6 +1119,7 @@ def _notes(result: Mapping, suppressed: Sequence[str], *, extra: Sequence[str] =
     if cells:
         notes.append(f"{cells:,} " + _("suppressed Census cells counted as 0 in the denominator."))
     notes.extend(extra)
+    notes.extend(result.get("coverage_notes", ()))  # what the data cover and what was left out (statistics.md)
     notes.append(EVENTS_NOT_PEOPLE)
     return notes
 
