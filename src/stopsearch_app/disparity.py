@@ -320,7 +320,8 @@ def _force_share(request: DisparityRequest, table: DenominatorTable, force: str,
         population = _population(table, request.area, request.age)
     elif force == CITY_FORCE:
         # Alone, the City has no age breakdown (refused); beside the Met its estimate is 0.1% of London.
-        alone = _area_forces(request) == (CITY_FORCE,)
+        # (Outcome measures divide by searches, not residents: no population is needed.)
+        alone = _area_forces(request) == (CITY_FORCE,) and request.measure == RATE_MEASURE
         population = _population(table, CITY_AREA, request.age, allow_estimated_ages=not alone)
     else:
         population = _population(table, LONDON, request.age)
