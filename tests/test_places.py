@@ -101,3 +101,44 @@ def test_blank_and_bad_coordinates_are_not_placed():
     assert list(index.place([np.nan, 51.5, 0.0, 91.0], [np.nan, np.nan, 0.0, -0.1])) == [-1, -1, -1, -1]
     assert index.find("hammersmith & fulham").gss_code == "E09000013"
     assert index.find("E09000022").name == "Lambeth" and index.find("Narnia") is None
+
+
+def test_the_record_filter_finds_a_borough_of_police_uk_records(engine, met_file):
+    from stopsearch_app.store.queries import Labels, RecordFilter, matching_ids
+    from tests.helpers import import_paths
+
+    import_paths(engine, met_file)
+    frame = pd.read_csv(MET_FILE)
+    expected = int(inside_borough("Lambeth", frame["Latitude"].to_numpy(), frame["Longitude"].to_numpy()).sum())
+    ids = matching_ids(engine, RecordFilter(boroughs=("Lambeth",)), Labels(engine))
+    assert len(ids) == expected == 428
+
+
+def test_the_migration_places_records_of_an_older_database(db_url, met_file):
+    """A database imported before revision 0004 gets its boroughs and its coverage from the migration."""
+    from alembic import command
+    from sqlalchemy import func, inspect, select, text
+
+    from stopsearch_app.store import coverage
+    from stopsearch_app.store.database import _alembic_config, make_engine, migrate
+    from stopsearch_app.store.schema import search
+    from tests.helpers import import_paths
+
+    engine = make_engine(db_url)
+    migrate(engine)
+    import_paths(engine, met_file)
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    with engine.begin() as connection:
+        assert "geo_borough_id" not in [column["name"] for column in inspect(connection).get_columns("search")]
+    migrate(engine)
+    with engine.connect() as connection:
+        placed = connection.execute(select(func.count()).select_from(search)
+                                    .where(search.c.geo_borough_id.is_not(None))).scalar_one()
+        assert connection.execute(text("SELECT count(*) FROM force_month_coverage")).scalar_one() == 1
+    frame = pd.read_csv(MET_FILE)
+    assert placed == int((place_all(frame["Latitude"].to_numpy(), frame["Longitude"].to_numpy()) >= 0).sum())
+    assert coverage.load(engine).entry("metropolitan", "2022-09").counts.records == 12_447
+    engine.dispose()

@@ -92,7 +92,10 @@ def where_clause(record_filter: RecordFilter, labels: Labels) -> list[ColumnElem
     if record_filter.children_only:
         conditions.append(search.c.child_status_id.in_(labels.ids("child_status", ("child",)) or [-1]))
     if record_filter.boroughs:
-        conditions.append(search.c.borough_id.in_(labels.ids("borough", record_filter.boroughs)))
+        # A recorded borough wins; a record without one is placed by its coordinates (statistics.md "Places").
+        conditions.append(or_(search.c.borough_id.in_(labels.ids("borough", record_filter.boroughs)),
+                              and_(search.c.borough_id.is_(None),
+                                   search.c.geo_borough_id.in_(labels.ids("geo_borough", record_filter.boroughs)))))
     if record_filter.record_ids:
         conditions.append(search.c.id.in_(record_filter.record_ids))
     if record_filter.verdict_rule:

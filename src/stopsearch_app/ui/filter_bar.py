@@ -1,4 +1,4 @@
-"""The filter bar over the record table: force, months, age band, ethnicity, children only.
+"""The filter bar over the record table: force, months, borough, age band, ethnicity, children only.
 
 It only builds a RecordFilter; the database does the filtering.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from stopsearch_app.domain.places import london_boroughs
 from stopsearch_app.domain.records import AGE_RANGES, ETHNIC_GROUPS
 from stopsearch_app.i18n import _
 from stopsearch_app.store.queries import RecordFilter
@@ -32,6 +33,12 @@ class FilterBar(QWidget):
         self.month_to = self._combo(_("To"), layout)
         for combo in (self.month_from, self.month_to):
             combo.setMinimumContentsLength(len("first month"))
+        self.borough = self._combo(_("Borough"), layout)
+        self.borough.setToolTip(_("A borough recorded by a local extract, or else the London borough the "
+                                  "coordinates fall in"))
+        self.borough.addItem(_("All boroughs"), ALL)
+        for borough in sorted(london_boroughs().boroughs, key=lambda b: b.name):
+            self.borough.addItem(borough.name, borough.name)
         self.age = self._combo(_("Age"), layout)
         self.ethnicity_source = self._combo(_("Ethnicity"), layout)
         self.ethnicity_source.addItem(_("Self-defined"), "self")
@@ -56,7 +63,8 @@ class FilterBar(QWidget):
             self.age.addItem(band, (band,))
         self.age.addItem(_("Age not recorded"), (NOT_RECORDED,))
 
-        for widget in (self.force, self.month_from, self.month_to, self.age, self.ethnicity_source, self.ethnic_group):
+        for widget in (self.force, self.month_from, self.month_to, self.borough, self.age, self.ethnicity_source,
+                       self.ethnic_group):
             widget.currentIndexChanged.connect(self._emit)
         self.children_only.toggled.connect(self._emit)
         self.reset_button.clicked.connect(self.reset)
@@ -97,6 +105,7 @@ class FilterBar(QWidget):
     def current_filter(self) -> RecordFilter:
         force = self.force.currentData()
         group = self.ethnic_group.currentData()
+        borough = self.borough.currentData()
         return RecordFilter(
             forces=(force,) if force else (),
             month_from=self.month_from.currentData() or None,
@@ -105,11 +114,13 @@ class FilterBar(QWidget):
             ethnicity_source=self.ethnicity_source.currentData() or "self",
             ethnic_groups=(group,) if group else (),
             children_only=self.children_only.isChecked(),
+            boroughs=(borough,) if borough else (),
         )
 
     def reset(self) -> None:
         self._updating = True
-        for combo in (self.force, self.month_from, self.month_to, self.age, self.ethnicity_source, self.ethnic_group):
+        for combo in (self.force, self.month_from, self.month_to, self.borough, self.age, self.ethnicity_source,
+                      self.ethnic_group):
             combo.setCurrentIndex(0)
         self.children_only.setChecked(False)
         self._updating = False
