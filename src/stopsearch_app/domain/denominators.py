@@ -304,9 +304,17 @@ class DenominatorTable:
     def select(self, area: str = LONDON, age_band: str = "all", *, classification: str = FIVE_GROUP,
                exclude_city_of_london: bool = True) -> PopulationSelection:
         """Everything about one denominator: populations, suppressed cells, which rows, and a note."""
-        self.require_classification(classification)
         band_name = normalise_age_band(age_band)
-        band = AgeSpan(*AGE_BANDS[band_name])
+        return self.select_years(area, *AGE_BANDS[band_name], classification=classification,
+                                 exclude_city_of_london=exclude_city_of_london, band_name=band_name)
+
+    def select_years(self, area: str, first: int, last: int | None, *, classification: str = FIVE_GROUP,
+                     exclude_city_of_london: bool = True, band_name: str | None = None) -> PopulationSelection:
+        """As :meth:`select` for any inclusive span of years (``last`` None: and over), e.g. the
+        records' age ranges 18-24 or 35+ that age standardisation needs."""
+        self.require_classification(classification)
+        band = AgeSpan(first, last)
+        band_name = band_name or str(band)
         added, subtracted, label, note = self._resolve(area, exclude_city_of_london)
 
         groups = self.groups()
@@ -398,7 +406,7 @@ class DenominatorTable:
         if straddling:
             raise DenominatorUnavailable(
                 f"{area.name}: age rows {', '.join(map(str, straddling))} straddle the band "
-                f"{AGE_BAND_LABELS[band_name]}; this table cannot give that band")
+                f"{AGE_BAND_LABELS.get(band_name, band_name)}; this table cannot give that band")
         next_year: int | None = band.first
         for span in spans:
             if next_year is None or span.first > next_year:
@@ -409,7 +417,7 @@ class DenominatorTable:
             raise DenominatorUnavailable(
                 f"{area.name}: the table has no rows for ages {next_year}"
                 f"{'+' if band.last is None else '-' + str(band.last)} of the band "
-                f"{AGE_BAND_LABELS[band_name]}")
+                f"{AGE_BAND_LABELS.get(band_name, band_name)}")
 
 
 # --- loading ----------------------------------------------------------------------------------
