@@ -112,7 +112,7 @@ class FunnelResult:
                  f"Benjamini-Hochberg FDR 5%: {len(self.outside['fdr_5pct'])}."]
         if suppressed:
             parts.append(f"Suppressed (fewer than {SUPPRESSION_THRESHOLD} searches of {self.group} or "
-                         f"{self.reference}, not drawn): {len(suppressed)} boroughs.")
+                         f"{self.reference}; not drawn, not assessed): {', '.join(suppressed)}.")
         return " ".join(parts)
 
     def curve(self, points: int = CURVE_POINTS) -> dict[str, list[float]]:

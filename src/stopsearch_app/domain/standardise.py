@@ -39,7 +39,8 @@ AGE_RANGE_YEARS: Mapping[str, tuple[int, int | None]] = {
     "under 10": (0, 9), "10-17": (10, 17), "18-24": (18, 24), "25-34": (25, 34), "over 34": (35, None)}
 assert tuple(AGE_RANGE_YEARS) == AGE_RANGES
 
-METHOD = "direct standardisation to London's residents by age range; Fay-Feuer gamma DSR intervals, log-normal ratio interval"
+METHOD = ("direct standardisation to London's residents by age range; Fay-Feuer gamma DSR intervals, "
+          "log-normal ratio interval")
 
 
 class StandardiseReason:

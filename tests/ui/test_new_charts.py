@@ -1,0 +1,115 @@
+"""The chart registry and its two new charts: the monthly ratio (series + trend) and the borough
+funnel plot, drawn from dashboards built by the domain functions (tests/ui/chart_dashboards.py)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from stopsearch_app.ui.charts import available, chart, registry
+from stopsearch_app.ui.charts.panel import ChartPanel
+from stopsearch_app.ui.disparity_view import BASE_CHART_KEYS, DisparityView
+from tests.ui.chart_dashboards import borough_keys, series_keys
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = ChartPanel("test")
+    qtbot.addWidget(widget)
+    widget.resize(1100, 800)
+    widget.show()
+    return widget
+
+
+def test_the_registry_finds_one_module_per_chart():
+    assert list(registry()) == ["rates", "ratios", "age_bands", "monthly", "outcomes", "monthly_ratio", "funnel"]
+    assert chart("funnel").needs == ("boroughs", "funnel")
+    assert [c.key for c in available({"series": [], "trend": {}})] == ["monthly_ratio"]
+    assert available({"unavailable": "no data", "series": []}) == ()
+    with pytest.raises(KeyError, match="no chart"):
+        chart("pie")
+
+
+def test_monthly_ratio_chart(panel, tmp_path):
+    keys = series_keys()
+    chart("monthly_ratio").draw(panel, keys)
+    series = keys["series"]
+    assert len(series) == 14 and "2023-06" not in [m["month"] for m in series]
+    # One point per drawn group-month: Other is under 10 everywhere; 2023-09 has no White searches.
+    drawn = [(m["month"], g["group"]) for m in series for g in m["groups"]
+             if g["group"] != "White" and g["searches"] >= 10 and g["ratio_vs_white"]]
+    assert set(panel.points) == {f"{month} {group}" for month, group in drawn}
+    assert not any(name.endswith(" Other") for name in panel.points)
+    assert not any(name.startswith("2023-09") for name in panel.points)
+    assert "reference" in panel.lines
+    assert panel.label_texts() == ["no White searches"]  # 2023-09: covered, nothing to draw
+    first = next(g for g in series[0]["groups"] if g["group"] == "Black")
+    x, y = panel.points["2023-01 Black"].getData()
+    assert y[0] == pytest.approx(math.log10(first["ratio_vs_white"]))
+    # 2023-07 sits 6 months after January: the missing June is a gap on the axis
+    assert panel.points["2023-07 Black"].getData()[0][0] == pytest.approx(6, abs=0.2)
+    model = panel.model
+    row = model.find_row("2023-01", "Black")
+    assert model.text(row, model.column("Ratio vs White")) == f"{first['ratio_vs_white']:,.2f}"
+    other = model.find_row("2023-01", "Other")
+    assert model.text(other, model.column("Searches")) == "<10"
+    assert model.text(model.find_row("2023-09", "Black"), model.column("Note")).startswith("zero searches")
+    assert model.rowCount() == 14 * 5
+    trend = keys["trend"]
+    assert len(trend["months"]) == 14  # 2023-09 (no White searches) still counts in the fit
+    assert f"x{trend['ratio_change_per_year']:.2f} per year" in " ".join(panel.note_item.text.split())
+    assert panel.export(tmp_path / "m.png").stat().st_size > 10_000
+    assert "<svg" in panel.export(tmp_path / "m.svg").read_text(encoding="utf-8")
+
+
+def test_monthly_ratio_with_too_few_months_says_so(panel):
+    keys = series_keys()
+    keys["series"] = keys["series"][:2]
+    keys["trend"] = {"method": None, "ratio_change_per_year": None, "ci_low": None, "ci_high": None,
+                     "p_value": None, "reason": "fewer than 3 covered months: no trend"}
+    chart("monthly_ratio").draw(panel, keys)
+    assert "fewer than 3 covered months" in panel.status_item.text
+    chart("monthly_ratio").draw(panel, {"series": [], "trend": {}})
+    assert panel.message == "No covered months in this selection."
+
+
+def test_funnel_chart(panel, tmp_path):
+    keys = borough_keys()
+    funnel = keys["funnel"]
+    chart("funnel").draw(panel, keys)
+    assessed = [p for p in funnel["points"] if p["status"] == "assessed"]
+    assert set(panel.points) == {p["borough"] for p in assessed}
+    assert "Richmond upon Thames" in funnel["suppressed"] and "Richmond upon Thames" not in panel.points
+    assert {"Kensington and Chelsea", "Hackney"} <= set(funnel["outside"]["99.8"])
+    labelled = set(panel.label_texts())
+    assert labelled == set(funnel["outside"]["95"])
+    for name in ("low_95", "high_95", "low_99.8", "high_99.8", "centre", "one"):
+        assert name in panel.lines
+    x, y = panel.lines["high_95"].getData()
+    volume = 10 ** x[10]
+    assert 10 ** y[10] == pytest.approx(funnel["centre"] * math.exp(1.959963985 / math.sqrt(volume)), rel=1e-6)
+    model = panel.model
+    assert model.rowCount() == len(keys["boroughs"])
+    row = model.find_row("Richmond upon Thames")
+    assert model.text(row, model.column("Group searches")) == "<10"
+    hackney = next(p for p in assessed if p["borough"] == "Hackney")
+    row = model.find_row("Hackney")
+    assert model.text(row, model.column("Ratio vs White")) == f"{hackney['ratio']:,.2f}"
+    assert "99.8" in model.text(row, model.column("Outside limits"))
+    assert "Bonferroni" in panel.note_item.text
+    assert panel.export(tmp_path / "f.png").stat().st_size > 10_000
+    assert "<svg" in panel.export(tmp_path / "f.svg").read_text(encoding="utf-8")
+
+
+def test_the_tab_shows_the_new_charts_only_when_the_dashboard_has_them(qtbot, loaded_context):
+    view = DisparityView(loaded_context)
+    qtbot.addWidget(view)
+    view.resize(1366, 768)
+    view.show()
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=30_000)
+    assert [k for k, p in view.panels.items() if not p.isHidden()] == list(BASE_CHART_KEYS)
+    view._on_result(view.result | series_keys() | borough_keys())
+    assert not view.panels["monthly_ratio"].isHidden() and not view.panels["funnel"].isHidden()
+    assert view.panels["monthly_ratio"].points and view.panels["funnel"].points
+    view.shutdown()
