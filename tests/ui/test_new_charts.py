@@ -113,3 +113,19 @@ def test_the_tab_shows_the_new_charts_only_when_the_dashboard_has_them(qtbot, lo
     assert not view.panels["monthly_ratio"].isHidden() and not view.panels["funnel"].isHidden()
     assert view.panels["monthly_ratio"].points and view.panels["funnel"].points
     view.shutdown()
+
+
+def test_the_pack_renderer_writes_every_chart_the_dashboard_has(qapp, loaded_context, db_url, tmp_path):
+    from stopsearch_app.disparity import compute_dashboard
+    from stopsearch_app.ui.pack_charts import render, render_dashboard
+
+    request = {"ethnicity": "self", "age": "10-17", "area": "london", "month_from": None, "month_to": None,
+               "measure": "rate"}
+    written = render(db_url, tmp_path / "plain", request)
+    assert [p.rsplit("/", 1)[-1] for p in written] == [f"{key}.png" for key in BASE_CHART_KEYS]
+    dashboard = compute_dashboard(loaded_context.engine, loaded_context.labels, **request)
+    written = render_dashboard(qapp, dashboard | series_keys() | borough_keys(), tmp_path / "full")
+    assert [p.rsplit("/", 1)[-1] for p in written] == [f"{key}.png" for key in registry()]
+    for path in written:
+        with open(path, "rb") as handle:
+            assert handle.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -28,7 +28,7 @@ OFFSET = 0.12  # months between the groups' points in one month, so whiskers do 
 
 def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
     series, trend = dashboard["series"], dashboard.get("trend") or {}
-    panel.graphics.setMinimumHeight(TALL)
+    panel.graphics.setMinimumHeight(max(panel.graphics.minimumHeight(), TALL))
     if not series:
         panel.show_message(TITLE, _("No covered months in this selection."))
         return
