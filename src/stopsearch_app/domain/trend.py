@@ -34,7 +34,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import (CONFIDENCE, REFERENCE_GROUP, _check_count, _check_population,
-                                              _month_index, rate_per_1000, rate_ratio)
+                                              _month_index, is_suppressed, rate_per_1000, rate_ratio)
 
 POISSON = "poisson-glm"
 QUASI_POISSON = "quasi-poisson-glm"
@@ -148,7 +148,7 @@ def monthly_series(months: Sequence[MonthCounts], *, groups: Sequence[str] = ETH
                 ratio_value, low, high, reason = ratio.ratio, ratio.ci_low, ratio.ci_high, ratio.reason
             entries.append({"group": group, "searches": count, "population": population,
                             "rate_per_1000": rate.per_1000, "ratio_vs_white": ratio_value,
-                            "ci_low": low, "ci_high": high, "suppressed": count < 10,
+                            "ci_low": low, "ci_high": high, "suppressed": is_suppressed(count),
                             "reason": None if reason is None else str(reason)})
         series.append({"month": month.month, "groups": entries})
     return series

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
@@ -39,9 +40,11 @@ def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> Non
     shown_groups: list[str] = []
     logs, rows, suppressed, no_ratio = [0.0], [], 0, 0
     empty_months: list[tuple[int, str]] = []  # covered, but no group's ratio could be drawn
+    # One scatter and one whisker item per group, not per point: pyqtgraph items cost ~3 ms each.
+    drawn: dict[str, dict[str, list[float]]] = {name: {"x": [], "y": [], "low": [], "high": []} for name in groups}
     for x, entry in zip(xs, series, strict=True):
         by_group = {g["group"]: g for g in entry["groups"]}
-        drawn_before = len(panel.points)
+        drawn_in_month = 0
         for index, name in enumerate(groups):
             group = by_group.get(name)
             if group is None:
@@ -55,24 +58,36 @@ def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> Non
                 no_ratio += 1
             else:
                 point = math.log10(ratio)
-                panel.add_point(f"{entry['month']} {name}", x + offset, point, GROUP_COLOURS[name], symbol="o", size=9)
-                logs.append(point)
+                # A missing interval draws as a whisker of no length.
+                low_log = math.log10(low) if low else point
+                high_log = math.log10(high) if high else point
+                for key, value in (("x", x + offset), ("y", point), ("low", low_log), ("high", high_log)):
+                    drawn[name][key].append(value)
+                logs += [point, low_log, high_log]
                 tip = f"{entry['month']}, {name}: {ratio:.2f} times White's rate ({group['searches']:,} searches)"
                 if low and high:
-                    panel.add_whisker(f"{entry['month']} {name}", x + offset, point, math.log10(low),
-                                      math.log10(high), colour=GROUP_COLOURS[name], beam=0.08, width=1.3)
-                    logs += [math.log10(low), math.log10(high)]
                     tip += f"\n95% interval {low:.2f}–{high:.2f}"
                 panel.add_tip(x + offset - OFFSET / 2, x + offset + OFFSET / 2, -99, 99, tip)
-                if name not in shown_groups:
-                    shown_groups.append(name)
+                drawn_in_month += 1
             rows.append(_row(entry["month"], group, small))
         white = by_group.get(REFERENCE_GROUP)
-        if len(panel.points) == drawn_before:
+        if not drawn_in_month:
             no_white = white is not None and white["searches"] == 0
             empty_months.append((x, _("no White searches") if no_white else _("no ratio")))
         if white is not None:
             rows.append(_row(entry["month"], white, white["searches"] < SUPPRESSION_THRESHOLD))
+    for name, data in drawn.items():
+        if not data["x"]:
+            continue
+        shown_groups.append(name)
+        x, y = np.array(data["x"]), np.array(data["y"])
+        whiskers = pg.ErrorBarItem(x=x, y=y, bottom=y - np.array(data["low"]), top=np.array(data["high"]) - y,
+                                   beam=0.08, pen=pg.mkPen(GROUP_COLOURS[name], width=1.3))
+        points = pg.ScatterPlotItem(x=x, y=y, symbol="o", size=9, brush=pg.mkBrush(GROUP_COLOURS[name]),
+                                    pen=pg.mkPen(TEXT_COLOUR, width=1))
+        panel.plot.addItem(whiskers)
+        panel.plot.addItem(points)
+        panel.whiskers[name], panel.points[name] = whiskers, points
     line = pg.InfiniteLine(pos=0.0, angle=0, pen=pg.mkPen(TEXT_COLOUR, width=1.5, style=Qt.PenStyle.DashLine))
     panel.plot.addItem(line)
     panel.lines["reference"] = line
