@@ -81,3 +81,29 @@ def test_london_standard_from_the_shipped_table():
     young = {g: (by_group[g]["under 10"] + by_group[g]["10-17"] + by_group[g]["18-24"]) / sum(by_group[g].values())
              for g in ("Black", "White")}
     assert young["Black"] > young["White"] + 0.05
+
+
+def test_real_met_month_standardised_below_crude():
+    """Met September 2022 (person searches with an age, self-defined ethnicity), London's Census
+    residents: the Black population is younger, so standardising to London's age structure lowers
+    the ratio (crude 2.65, standardised 2.42)."""
+    import pandas as pd
+
+    from tests.conftest import MET_SEPTEMBER_2022
+
+    frame = pd.read_csv(MET_SEPTEMBER_2022)
+    frame = frame[frame["Type"] != "Vehicle search"].dropna(subset=["Age range"])
+    frame["group"] = frame["Self-defined ethnicity"].str.extract(r"^(\w+)")[0]
+    counts = frame.groupby(["group", "Age range"]).size()
+    searches = {g: {band: int(counts.get((g, band), 0)) for band in AGE_RANGE_YEARS} for g in ("Black", "White")}
+    assert searches["Black"]["10-17"] == 477  # the figure tests/ui/test_disparity_view.py checks
+    standard, populations = standard_from_table(shipped_denominator_table())
+    result = standardised_ratio(searches, populations, standard, group="Black")
+    crude = ((sum(searches["Black"].values()) / sum(populations["Black"].values()))
+             / (sum(searches["White"].values()) / sum(populations["White"].values())))
+    assert result.crude == pytest.approx(crude)
+    total = sum(standard.values())
+    dsr = {g: sum(standard[b] / total * searches[g][b] / populations[g][b] for b in standard) for g in searches}
+    assert result.standardised == pytest.approx(dsr["Black"] / dsr["White"])
+    assert result.standardised < result.crude
+    assert result.ci_low < result.standardised < result.ci_high < result.crude
