@@ -311,9 +311,19 @@ class DenominatorTable:
 
         The City of London alone has no real age breakdown: an age band for it is refused unless
         ``allow_estimated_ages`` (for a figure where the City is a small part, e.g. all London)."""
-        self.require_classification(classification)
         band_name = normalise_age_band(age_band)
-        band = AgeSpan(*AGE_BANDS[band_name])
+        return self.select_years(area, *AGE_BANDS[band_name], classification=classification,
+                                 exclude_city_of_london=exclude_city_of_london, band_name=band_name,
+                                 allow_estimated_ages=allow_estimated_ages)
+
+    def select_years(self, area: str, first: int, last: int | None, *, classification: str = FIVE_GROUP,
+                     exclude_city_of_london: bool = True, band_name: str | None = None,
+                     allow_estimated_ages: bool = False) -> PopulationSelection:
+        """As :meth:`select` for any inclusive span of years (``last`` None: and over), e.g. the
+        records' age ranges 18-24 or 35+ that age standardisation needs."""
+        self.require_classification(classification)
+        band = AgeSpan(first, last)
+        band_name = band_name or ("all" if (first, last) == (0, None) else str(band))
         added, subtracted, label, note = self._resolve(area, exclude_city_of_london)
 
         groups = self.groups()
@@ -324,7 +334,7 @@ class DenominatorTable:
                 raise DenominatorUnavailable(
                     f"no age breakdown exists for the City of London alone (Census 2021 TS022 gives its "
                     f"{sum(c for (_s, _g), (c, _n) in row.cells.items()):,} residents for all ages only), so "
-                    f"no {AGE_BAND_LABELS[band_name]} rate can be computed for it: use all ages",
+                    f"no {AGE_BAND_LABELS.get(band_name, 'ages ' + band_name)} rate can be computed for it: use all ages",
                     reason="no age breakdown")
         for sign, rows in ((1, added), (-1, subtracted)):
             for row in rows:
@@ -417,7 +427,7 @@ class DenominatorTable:
         if straddling:
             raise DenominatorUnavailable(
                 f"{area.name}: age rows {', '.join(map(str, straddling))} straddle the band "
-                f"{AGE_BAND_LABELS[band_name]}; this table cannot give that band")
+                f"{AGE_BAND_LABELS.get(band_name, band_name)}; this table cannot give that band")
         next_year: int | None = band.first
         for span in spans:
             if next_year is None or span.first > next_year:
@@ -428,7 +438,7 @@ class DenominatorTable:
             raise DenominatorUnavailable(
                 f"{area.name}: the table has no rows for ages {next_year}"
                 f"{'+' if band.last is None else '-' + str(band.last)} of the band "
-                f"{AGE_BAND_LABELS[band_name]}")
+                f"{AGE_BAND_LABELS.get(band_name, band_name)}")
 
 
 # --- loading ----------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
     python -m stopsearch_app.ui.pack_charts DB_URL FOLDER REQUEST_JSON
 
 The pack is written off the UI thread (and by the command line, which has no Qt), so the charts are
-drawn by this small program on the offscreen platform, with the same drawing code as the Disparity
-tab. It prints the written file names as a JSON list.
+drawn by this small program on the offscreen platform, with the same chart modules as the Disparity
+tab (the registry of :mod:`stopsearch_app.ui.charts`: every chart the dashboard has figures for).
+It prints the written file names as a JSON list.
 """
 
 from __future__ import annotations
@@ -22,20 +23,26 @@ def render(db_url: str, folder: Path, request: dict) -> list[str]:
     from stopsearch_app.disparity import compute_dashboard
     from stopsearch_app.store.database import open_database
     from stopsearch_app.store.queries import Labels
-    from stopsearch_app.ui import disparity_view as view
 
     app = QApplication.instance() or QApplication([])
     engine = open_database(db_url)
     dashboard = compute_dashboard(engine, Labels(engine), **request)
     if "unavailable" in dashboard:
         return []
-    panels = {key: view.ChartPanel(key) for key in ("rates", "ratios", "age_bands", "monthly", "outcomes")}
-    headline = dashboard["headline"]
-    view._draw_headline(panels["rates"], headline, False)
-    view._draw_forest(panels["ratios"], headline)
-    view._draw_by_age(panels["age_bands"], dashboard["by_age"], headline)
-    view._draw_monthly(panels["monthly"], dashboard["monthly_children"])
-    view._draw_outcomes(panels["outcomes"], dashboard["children_outcomes"])
+    written = render_dashboard(app, dashboard, folder)
+    engine.dispose()
+    return written
+
+
+def render_dashboard(app, dashboard: dict, folder: Path) -> list[str]:
+    """Every chart of the registry the dashboard has figures for, as ``KEY.png`` in ``folder``."""
+    from stopsearch_app.ui.charts import available
+    from stopsearch_app.ui.charts.panel import ChartPanel
+
+    panels = {}
+    for chart in available(dashboard):
+        panels[chart.key] = ChartPanel(chart.key)
+        chart.draw(panels[chart.key], dashboard, False)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for key, panel in panels.items():
@@ -44,7 +51,6 @@ def render(db_url: str, folder: Path, request: dict) -> list[str]:
         app.processEvents()  # pyqtgraph lays out its axes on the first paint
         written.append(str(panel.export(folder / f"{key}.png")))
         panel.close()
-    engine.dispose()
     return written
 
 
