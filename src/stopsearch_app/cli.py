@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     disparity = commands.add_parser("disparity", parents=[_common()], help="disproportionality statistics")
     _filters(disparity)
     disparity.add_argument("--measure", choices=("rate", "find-rate", "removal-rate"), default="rate")
+    disparity.add_argument("--by", choices=("month", "borough"),
+                           help="month: the ratio per covered month and its trend; borough: every borough and the funnel")
 
     pack = commands.add_parser("export-pack", parents=[_common()], help="write a review pack folder")
     pack.add_argument("--out", type=Path, required=True, metavar="DIR")

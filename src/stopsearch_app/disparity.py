@@ -39,7 +39,9 @@ from statsmodels.stats.rates import confint_poisson
 from stopsearch_app.domain.denominators import (AGE_BAND_LABELS, LONDON, DenominatorMismatch, DenominatorTable,
                                                 DenominatorUnavailable, PopulationSelection,
                                                 shipped_denominator_table)
+from stopsearch_app.domain import funnel as funnel_plot
 from stopsearch_app.domain.coverage import FIELD_LABELS, NOT_STATED, months_between
+from stopsearch_app.domain.trend import MonthCounts, monthly_series, ratio_trend
 from stopsearch_app.domain.places import CITY_OF_LONDON_GSS, NEAR_BOUNDARY_NOTE, london_boroughs
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import (CONFIDENCE, EVENTS_NOT_PEOPLE, NON_NFA_RATE, PER, RATE_MEASURE,
@@ -212,6 +214,9 @@ def compute_dashboard(engine, labels: Labels, *, measure: str = RATE_MEASURE, et
         "request": echo,
         "available_months": available,
         "headline": headline,
+        **by_month(shared.with_(measure=RATE_MEASURE), source, table),
+        **(by_borough(shared.with_(measure=RATE_MEASURE), source, table,
+                      headline if request.measure == RATE_MEASURE else None) if request.is_london else {}),
         "by_age": {band: attempt(shared.with_(measure=RATE_MEASURE, age=band)) for band in BAND_CHART_ORDER},
         "monthly_children": _monthly(shared.with_(age=CHILDREN), source, table),
         "children_outcomes": {key: attempt(shared.with_(measure=key, age=CHILDREN))
@@ -237,7 +242,15 @@ def run_cli(args) -> tuple[dict, int]:
     try:
         # Even for one request the count cube (one GROUP BY) beats the four plain GROUP BYs of the SQL
         # path: 1.9 s against 2.6 s over a million rows (bench/bench_disparity.py).
-        result = _compute(request, counts(engine, Labels(engine)), shipped_denominator_table())
+        source, table = counts(engine, Labels(engine)), shipped_denominator_table()
+        result = _compute(request, source, table)
+        by = getattr(args, "by", None)
+        if by == "month":
+            result |= by_month(request, source, table)
+        elif by == "borough":
+            if not request.is_london:
+                raise ValueError("--by borough compares London's boroughs: use it with --area london")
+            result |= by_borough(request, source, table)
     finally:
         engine.dispose()
     return result | {"_text": format_text(result)}, 0
@@ -542,6 +555,73 @@ def _left_out_notes(plan: _Plan) -> list[str]:
     if left.age_not_recorded:
         notes.append(f"{left.age_not_recorded:,} searches with no age recorded are in no age band and left out.")
     return notes
+
+
+def by_month(request: DisparityRequest, source: Counts, table: DenominatorTable) -> dict[str, object]:
+    """``--by month``: the rate and ratio vs White per covered month (each month's residents are those of
+    the forces covering it) and the trend of the Black / White ratio (Poisson and quasi-Poisson GLM)."""
+    try:
+        plan = _plan(request.with_(measure=RATE_MEASURE), source, table)
+    except DisparityUnavailable as error:
+        return {"series": [], "trend": {"method": None, "reason": str(error)}}
+    frame = source.by_month(plan.selection)
+    months = []
+    for month in plan.months_present:
+        covering = [share for share in plan.shares if month in share.months]
+        populations = {group: sum(share.population.populations[group] for share in covering) for group in ETHNIC_GROUPS}
+        searches = {group: int(frame.at[month, group]) if month in frame.index else 0 for group in ETHNIC_GROUPS}
+        months.append(MonthCounts(month, searches, populations))
+    trend = ratio_trend(months)
+    return {"series": monthly_series(months), "trend": trend.as_json()}
+
+
+def by_borough(request: DisparityRequest, source: Counts, table: DenominatorTable,
+               london_result: Mapping[str, object] | None = None) -> dict[str, object]:
+    """``--by borough``: every London borough's figures side by side, and the funnel of their Black /
+    White ratios around London's (95% and 99.8% limits, Bonferroni and FDR; suppression applied).
+
+    One grouped count serves all 33 areas (a borough figure each would cost 33 plans); each borough
+    is its force's (the City's for the City, the Met's elsewhere) over that force's covered months."""
+    london = _plan(request.with_(area=LONDON, force=None), source, table)
+    by_place = source.by_place(london.selection.with_(forces=LONDON_FORCES))
+    months = {share.force: share.months for share in london.shares}
+    boroughs = []
+    for borough in london_boroughs().boroughs:
+        force = CITY_FORCE if borough.gss_code == CITY_OF_LONDON_GSS else MET_FORCE
+        entry: dict[str, object] = {"borough": borough.name, "gss_code": borough.gss_code, "force": force}
+        try:
+            population = _population(table, borough.name, request.age)
+        except NoDenominator as error:
+            boroughs.append(entry | {"groups": [], "unavailable": str(error)})
+            continue
+        if not months.get(force):
+            boroughs.append(entry | {"groups": [], "unavailable": f"no records loaded for {force} in the period"})
+            continue
+        row = by_place.loc[borough.name] if borough.name in by_place.index else None
+        group_counts = {g: int(row[g]) if row is not None else 0 for g in ETHNIC_GROUPS}
+        period = Period.between(london.period.start, london.period.end, months=len(months[force]))
+        result = disparity_json(measure=RATE_MEASURE, counts=group_counts,
+                                unknown_ethnicity=int(row[UNKNOWN]) if row is not None else 0,
+                                populations=dict(population.populations), period=period,
+                                labels=DisparityLabels(ethnicity_source=request.ethnicity, age=request.age,
+                                                       area=borough.name))
+        for group in result["groups"]:  # type: ignore[union-attr]
+            group["annualised_rate_per_1000"] = group["rate_per_1000_annualised"]
+            group["status"] = _status(group, result, RATE_MEASURE)
+            if london.absent and group["group"] in london.absent:
+                _blank_numbers(group)
+                group["status"] = STATUS_ABSENT
+        boroughs.append(entry | {"groups": result["groups"], "months": list(months[force]),
+                                 "period": period.as_json()})
+    not_placed = int(by_place.loc[""].sum()) if "" in by_place.index else 0
+    london_result = london_result or _compute(london.request, source, table)
+    centre = next((g["ratio_vs_white"] for g in london_result["groups"]  # type: ignore[union-attr]
+                   if g["group"] == funnel_plot.FUNNEL_GROUP), None)
+    extra = {"borough_not_known": not_placed}
+    if not centre:
+        return {"boroughs": boroughs, **extra, "funnel": {"unavailable": "no London ratio to compare the boroughs with"}}
+    placed = funnel_plot.funnel(funnel_plot.boroughs_from_json(boroughs), centre)
+    return {"boroughs": boroughs, **extra, "funnel": placed.as_json()}
 
 
 def _monthly(request: DisparityRequest, source: Counts, table: DenominatorTable) -> dict[str, object]:

@@ -117,6 +117,10 @@ def test_the_tab_shows_the_new_charts_only_when_the_dashboard_has_them(qtbot, lo
     view.resize(1366, 768)
     view.show()
     qtbot.waitUntil(lambda: not view.is_busy(), timeout=30_000)
+    # The real dashboard carries the series and the boroughs (disparity.by_month, by_borough).
+    assert [k for k, p in view.panels.items() if not p.isHidden()] == [*BASE_CHART_KEYS, "monthly_ratio", "funnel"]
+    base_only = {key: value for key, value in view.result.items() if key not in ("series", "trend", "boroughs", "funnel")}
+    view._on_result(base_only)
     assert [k for k, p in view.panels.items() if not p.isHidden()] == list(BASE_CHART_KEYS)
     view._on_result(view.result | series_keys() | borough_keys())
     assert not view.panels["monthly_ratio"].isHidden() and not view.panels["funnel"].isHidden()
@@ -131,7 +135,8 @@ def test_the_pack_renderer_writes_every_chart_the_dashboard_has(qapp, loaded_con
     request = {"ethnicity": "self", "age": "10-17", "area": "london", "month_from": None, "month_to": None,
                "measure": "rate"}
     written = render(db_url, tmp_path / "plain", request)
-    assert [p.rsplit("/", 1)[-1] for p in written] == [f"{key}.png" for key in BASE_CHART_KEYS]
+    assert [p.rsplit("/", 1)[-1] for p in written] == [f"{key}.png" for key in (*BASE_CHART_KEYS, "monthly_ratio",
+                                                                                 "funnel")]
     dashboard = compute_dashboard(loaded_context.engine, loaded_context.labels, **request)
     written = render_dashboard(qapp, dashboard | series_keys() | borough_keys(), tmp_path / "full")
     assert [p.rsplit("/", 1)[-1] for p in written] == [f"{key}.png" for key in registry()]

@@ -46,6 +46,7 @@ from statsmodels.stats.multitest import multipletests
 from stopsearch_app.domain.statistics import REFERENCE_GROUP, SUPPRESSION_THRESHOLD, _check_count, _check_population
 
 LEVELS = (0.95, 0.998)
+FUNNEL_GROUP = "Black"  # the group whose ratio vs White the funnel compares (as the trend)
 FDR_Q = 0.05
 METHOD = "log rate ratio vs London, SE sqrt(1/a + 1/b) from the borough's counts (Spiegelhalter 2005)"
 VOLUME_LABEL = "precision of the ratio: 1 / (1/group searches + 1/White searches)"

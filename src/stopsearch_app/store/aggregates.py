@@ -225,6 +225,26 @@ class Counts:
             result[band] = self._to_groups(rows, column)
         return result
 
+    def by_place(self, selection: Selection) -> pd.DataFrame:
+        """Searches per London borough (rows, GLA names; "" for searches in none) and ethnic group
+        (columns :data:`GROUP_ROWS`), from one query: a borough a local extract records wins, else the
+        one its coordinates fall in (``selection.boroughs`` is ignored)."""
+        from stopsearch_app.domain.places import london_boroughs
+
+        column = ETHNICITY_FIELD[selection.ethnicity][1]
+        frame = self._grouped(selection.with_(boroughs=()), ("borough_id", "geo_borough_id", column))
+        index = london_boroughs()
+        names: dict[int, str] = {}
+        for vocabulary_id in {*frame["borough_id"].unique(), *frame["geo_borough_id"].unique()}:
+            value = self._value(int(vocabulary_id)) if vocabulary_id != _NULL_ID else None
+            place = index.find(value) if value else None
+            names[vocabulary_id] = place.name if place else (value or "")
+        recorded = frame["borough_id"].map(names)
+        frame["borough"] = recorded.where(frame["borough_id"] != _NULL_ID, frame["geo_borough_id"].map(names))
+        frame["group"] = self._group_names(frame[column])
+        table = frame.pivot_table(index="borough", columns="group", values="searches", aggfunc="sum", fill_value=0)
+        return table.reindex(columns=list(GROUP_ROWS), fill_value=0).astype("int64")
+
     def months_by_force(self, selection: Selection) -> dict[str, list[str]]:
         """Which months each force has any search in, within the selection's forces, period and
         borough (age, type and ethnicity do not matter: this is what is loaded)."""

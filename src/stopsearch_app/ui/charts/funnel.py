@@ -35,6 +35,9 @@ LIMIT_PENS = {"95": (OKABE_ITO["orange"], Qt.PenStyle.DashLine), "99.8": (OKABE_
 def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
     funnel = dashboard["funnel"]
     panel.graphics.setMinimumHeight(max(panel.graphics.minimumHeight(), TALL))
+    if "unavailable" in funnel:
+        panel.show_message(TITLE, funnel["unavailable"])
+        return
     points = funnel.get("points") or []
     assessed = [p for p in points if p["status"] == "assessed"]
     group, reference, centre = funnel["group"], funnel["reference"], funnel["centre"]
