@@ -131,3 +131,62 @@ def test_cli_json_carries_the_coverage_keys(met_and_city, db_url):
     assert all({"annualised_rate_per_1000", "status"} <= set(group) or "status" in group for group in result["groups"])
     rate, _ = run_cli(cli_args(db_url))
     assert all({"annualised_rate_per_1000", "status"} <= set(group) for group in rate["groups"])
+
+
+def test_by_month_has_exactly_the_covered_months_and_a_trend(met_and_city, db_url):
+    result, status = run_cli(cli_args(db_url, by="month", month_from="2019-01", month_to="2022-09"))
+    assert status == 0
+    assert [entry["month"] for entry in result["series"]] == ["2019-12", "2020-01", "2020-02", "2022-09"]
+    september = next(entry for entry in result["series"] if entry["month"] == "2022-09")
+    black = next(group for group in september["groups"] if group["group"] == "Black")
+    met = populations("london")
+    assert black["population"] == met["Black"]  # only the Met covers 2022-09: London less the City
+    december = next(entry for entry in result["series"] if entry["month"] == "2019-12")
+    assert next(g for g in december["groups"] if g["group"] == "Black")["population"] == 231  # only the City
+    trend = result["trend"]
+    assert {"method", "ratio_change_per_year", "ci_low", "ci_high", "p_value"} <= set(trend)
+    assert trend["method"] in ("poisson-glm", "quasi-poisson-glm")
+    assert trend["ci_low"] < trend["ratio_change_per_year"] < trend["ci_high"] and 0 <= trend["p_value"] <= 1
+    black = by_group(result)["Black"]
+    assert black["ci_low_overdispersed"] <= black["ci_low"] < black["ci_high"] <= black["ci_high_overdispersed"]
+    assert black["standardised_ci_low"] < black["standardised_ratio"] < black["standardised_ci_high"]
+
+
+def test_by_borough_sets_every_borough_side_by_side_with_a_funnel(met_and_city, db_url):
+    result, status = run_cli(cli_args(db_url, by="borough", month_from="2022-09", month_to="2022-09"))
+    assert status == 0 and len(result["boroughs"]) == 33
+    lambeth = next(entry for entry in result["boroughs"] if entry["borough"] == "Lambeth")
+    single, _ = run_cli(cli_args(db_url, area="Lambeth", month_from="2022-09", month_to="2022-09"))
+    assert lambeth["gss_code"] == "E09000022"
+    assert [(g["group"], g["searches"], g["ratio_vs_white"]) for g in lambeth["groups"]] == \
+        [(g["group"], g["searches"], g["ratio_vs_white"]) for g in single["groups"]]
+    funnel = result["funnel"]
+    assert funnel["centre"] == by_group(result)["Black"]["ratio_vs_white"]
+    assert {"95", "99.8", "95_bonferroni", "fdr_5pct"} <= set(funnel["outside"])
+    suppressed = {point["borough"] for point in funnel["points"] if point["status"] == "suppressed"}
+    for entry in result["boroughs"]:
+        counts = {g["group"]: g["searches"] for g in entry["groups"]}
+        if entry["groups"] and (counts["Black"] < 10 or counts["White"] < 10):
+            assert entry["borough"] in suppressed
+    assert result["borough_not_known"] > 0
+
+
+def test_stopsearch_coverage_json(met_and_city, db_url, capsys):
+    from stopsearch_app.cli import main
+
+    assert main(["coverage", "--db", db_url, "--json"]) == 0
+    import json
+
+    data = json.loads(capsys.readouterr().out)
+    months = {(entry["force"], entry["month"]): entry for entry in data["force_months"]}
+    assert set(months) == {("metropolitan", "2022-09"), ("city-of-london", "2019-12"), ("city-of-london", "2020-01"),
+                           ("city-of-london", "2020-02")}
+    met = months[("metropolitan", "2022-09")]
+    assert met["records"] == 12_447 and set(met["fields_recorded"]) == {
+        "age_range", "self_defined_ethnicity", "officer_defined_ethnicity", "location", "outcome_linked",
+        "removal_more_than_outer", "legislation"}
+    assert met["fields_recorded"]["removal_more_than_outer"] == 0.0
+    assert 0.0 < months[("city-of-london", "2020-01")]["fields_recorded"]["removal_more_than_outer"] <= 1.0
+    assert main(["coverage", "--db", db_url, "--force", "city-of-london"]) == 0
+    text = capsys.readouterr().out
+    assert "city-of-london" in text and "metropolitan" not in text

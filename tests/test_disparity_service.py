@@ -28,7 +28,7 @@ BLACK_10_17, WHITE_10_17 = 164_549, 333_413
 
 def cli_args(db_url: str, **overrides) -> Namespace:
     values = dict(db=db_url, ethnicity="self", age="all", area="london", month_from=None, month_to=None,
-                  measure="rate", filter_force=None, borough=None)
+                  measure="rate", filter_force=None, borough=None, by=None)
     values.update(overrides)
     return Namespace(**values)
 

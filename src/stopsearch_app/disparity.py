@@ -36,17 +36,20 @@ from types import MappingProxyType
 
 from statsmodels.stats.rates import confint_poisson
 
-from stopsearch_app.domain.denominators import (AGE_BAND_LABELS, LONDON, DenominatorMismatch, DenominatorTable,
+from stopsearch_app.domain.denominators import (AGE_BAND_LABELS, AGE_BANDS as AGE_YEARS, LONDON, detailed_populations, DenominatorMismatch, DenominatorTable,
                                                 DenominatorUnavailable, PopulationSelection,
                                                 shipped_denominator_table)
 from stopsearch_app.domain import funnel as funnel_plot
 from stopsearch_app.domain.coverage import FIELD_LABELS, NOT_STATED, months_between
+from stopsearch_app.domain.officer_ethnicity import officer_denominators
+from stopsearch_app.domain.standardise import standardised_ratio
 from stopsearch_app.domain.trend import MonthCounts, monthly_series, ratio_trend
 from stopsearch_app.domain.places import CITY_OF_LONDON_GSS, NEAR_BOUNDARY_NOTE, london_boroughs
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import (CONFIDENCE, EVENTS_NOT_PEOPLE, NON_NFA_RATE, PER, RATE_MEASURE,
                                               REFERENCE_GROUP, SUPPRESSION_THRESHOLD, DisparityLabels, OutcomeCounts,
-                                              Period, disparity_json, format_cell, unknown_ethnicity_share)
+                                              Period, disparity_json, format_cell, rate_ratio,
+                                              unknown_ethnicity_share)
 from stopsearch_app.store.aggregates import (BAND_CHART_ORDER, LONDON_FORCES, UNKNOWN, Counts, LeftOut, Selection,
                                              counts)
 from stopsearch_app.store.queries import Labels
@@ -210,11 +213,14 @@ def compute_dashboard(engine, labels: Labels, *, measure: str = RATE_MEASURE, et
         except DisparityUnavailable as error:
             return {"unavailable": str(error)}
 
+    monthly = by_month(shared.with_(measure=RATE_MEASURE), source, table)
+    if request.measure == RATE_MEASURE:
+        _attach_overdispersion(headline, monthly)
     return {
         "request": echo,
         "available_months": available,
         "headline": headline,
-        **by_month(shared.with_(measure=RATE_MEASURE), source, table),
+        **monthly,
         **(by_borough(shared.with_(measure=RATE_MEASURE), source, table,
                       headline if request.measure == RATE_MEASURE else None) if request.is_london else {}),
         "by_age": {band: attempt(shared.with_(measure=RATE_MEASURE, age=band)) for band in BAND_CHART_ORDER},
@@ -247,6 +253,8 @@ def run_cli(args) -> tuple[dict, int]:
         by = getattr(args, "by", None)
         if by == "month":
             result |= by_month(request, source, table)
+            if request.measure == RATE_MEASURE:
+                _attach_overdispersion(result, result)
         elif by == "borough":
             if not request.is_london:
                 raise ValueError("--by borough compares London's boroughs: use it with --area london")
@@ -478,8 +486,84 @@ def _add_context(result: dict[str, object], plan: _Plan, rows, source: Counts) -
     if request.measure == RATE_MEASURE:
         notes.append(f"Rate intervals: {RATE_CI_METHOD}; ratio intervals: Poisson wald-log, exact conditional "
                      "when a count is under 30.")
+    if request.measure == RATE_MEASURE:
+        _add_standardised(result, plan, source)
+        if request.ethnicity == "officer":
+            _add_officer_variants(result, plan)
     result["notes"] = notes
     result["title"] = describe(result)
+
+
+STANDARD_BANDS = {"under-10": (0, 9), "10-17": (10, 17), "adult": (18, None)}  # the app's age bands
+
+
+def _add_standardised(result: dict[str, object], plan: _Plan, source: Counts) -> None:
+    """The directly age-standardised ratio beside the crude one (statistics.md "Beyond one number"):
+    London's residents of every group by the app's age bands as the standard; searches with no age
+    recorded are in no band, so the crude ratio here is over the searches with an age."""
+    if plan.request.age != "all":
+        result["standardised"] = {"reason": "only for all ages: within one age band there is nothing to standardise"}
+        return
+    try:
+        standard = {band: _population(plan.denominators, LONDON, band).total for band in STANDARD_BANDS}
+        shares = plan.shares
+        populations: dict[str, dict[str, int]] = {group: {} for group in ETHNIC_GROUPS}
+        for band in STANDARD_BANDS:
+            weighted = _weighted_population(tuple(replace(share, population=_force_share(
+                plan.request.with_(age=band), plan.denominators, share.force, share.months, source.coverage(),
+                None if plan.request.is_london else plan.population.area_label).population) for share in shares),
+                plan.period.months, None)
+            for group in ETHNIC_GROUPS:
+                populations[group][band] = int(weighted.populations[group])
+    except DisparityUnavailable as error:
+        result["standardised"] = {"reason": str(error)}
+        return
+    by_band = source.by_age_band(plan.selection, tuple(STANDARD_BANDS))
+    searches = {group: {band: int(by_band[band].at[group, "searches"]) for band in STANDARD_BANDS}
+                for group in ETHNIC_GROUPS}
+    per_group = {}
+    for entry in result["groups"]:  # type: ignore[union-attr]
+        group = entry["group"]
+        if group == REFERENCE_GROUP or entry.get("status") == STATUS_ABSENT:
+            continue
+        ratio = standardised_ratio(searches, populations, standard, group=group).as_json()
+        entry["standardised_ratio"] = ratio["standardised_ratio"]
+        entry["standardised_ci_low"], entry["standardised_ci_high"] = ratio["ci_low"], ratio["ci_high"]
+        per_group[group] = ratio
+    result["standardised"] = {"method": next(iter(per_group.values()))["method"] if per_group else None,
+                              "bands": list(STANDARD_BANDS), "groups": per_group,
+                              "note": "Directly age-standardised to London's residents by the app's age bands "
+                                      "(under 10, 10-17, 18 and over); searches with no age recorded are left out."}
+
+
+def _add_officer_variants(result: dict[str, object], plan: _Plan) -> None:
+    """Officer-defined ethnicity has no Mixed: the ratios with Mixed residents left out of the
+    denominators and with them allocated by their Census components (statistics.md, sensitivity)."""
+    first, last = AGE_YEARS.get(plan.request.age, (0, None))
+    codes = [code for code in plan.population.area_codes if not code.startswith("-")]
+    detail: dict[str, int] = {}
+    for code in codes:
+        for category, count in detailed_populations(code, first, last).items():
+            detail[category] = detail.get(category, 0) + count
+    if not detail:
+        result["officer_mixed"] = {"reason": "no Census 19-category populations for this area"}
+        return
+    variants = officer_denominators(detail)
+    counts = {entry["group"]: entry["searches"] for entry in result["groups"]}  # type: ignore[union-attr]
+    out: dict[str, object] = variants.as_json()
+    for name, populations in (("left_out", variants.left_out), ("allocated", variants.allocated)):
+        if populations is None:
+            continue
+        ratios = {}
+        for group in ("Black", "Asian", "Other"):
+            ratio = rate_ratio(counts.get(group, 0), populations.get(group), counts.get(REFERENCE_GROUP, 0),
+                               populations.get(REFERENCE_GROUP))
+            ratios[group] = {"ratio_vs_white": ratio.ratio, "ci_low": ratio.ci_low, "ci_high": ratio.ci_high}
+        out[f"{name}_ratios"] = ratios
+    if any(code.startswith("E12") for code in codes) or any(code == "E09000001" for code in codes):
+        out["area_note"] = ("19-category residents of the Census rows named (the City of London is not separate "
+                            "there; it is 0.1% of London)")
+    result["officer_mixed"] = out
 
 
 def _blank_numbers(entry: dict[str, object]) -> None:
@@ -572,7 +656,43 @@ def by_month(request: DisparityRequest, source: Counts, table: DenominatorTable)
         searches = {group: int(frame.at[month, group]) if month in frame.index else 0 for group in ETHNIC_GROUPS}
         months.append(MonthCounts(month, searches, populations))
     trend = ratio_trend(months)
-    return {"series": monthly_series(months), "trend": trend.as_json()}
+    return {"series": monthly_series(months), "trend": trend.as_json(),
+            "overdispersion": _overdispersed_intervals(months)}
+
+
+def _attach_overdispersion(result: dict[str, object], monthly: Mapping[str, object]) -> None:
+    """Each group's quasi-Poisson interval beside its Poisson one, when the months allow one."""
+    groups = (monthly.get("overdispersion") or {}).get("groups", {})  # type: ignore[union-attr]
+    for entry in result.get("groups", []):  # type: ignore[union-attr]
+        found = groups.get(entry["group"], {})
+        if "ci_low" in found and entry.get("status") == STATUS_OK:
+            entry["ci_low_overdispersed"], entry["ci_high_overdispersed"] = found["ci_low"], found["ci_high"]
+            entry["dispersion"] = found["dispersion"]
+
+
+def _overdispersed_intervals(months: list[MonthCounts]) -> dict[str, object]:
+    """The period's ratio vs White with a quasi-Poisson interval beside the Poisson one: the log
+    ratio's SE times sqrt(phi), phi the Pearson dispersion of the group's monthly counts against
+    White's (domain/trend.py). Monthly counts vary more than Poisson allows (operations, events)."""
+    out: dict[str, object] = {"method": "quasi-Poisson: wald-log SE x sqrt(dispersion of the monthly counts)",
+                              "groups": {}}
+    z = 1.959963984540054
+    white = sum(month.searches.get(REFERENCE_GROUP, 0) for month in months)
+    for group in ETHNIC_GROUPS:
+        if group == REFERENCE_GROUP:
+            continue
+        fit = ratio_trend(months, group=group)
+        count = sum(month.searches.get(group, 0) for month in months)
+        exposure = sum(month.populations.get(group) or 0 for month in months)
+        white_exposure = sum(month.populations.get(REFERENCE_GROUP) or 0 for month in months)
+        if fit.dispersion is None or not (count and white and exposure and white_exposure):
+            out["groups"][group] = {"reason": fit.reason or "no ratio"}  # type: ignore[index]
+            continue
+        ratio = (count / exposure) / (white / white_exposure)
+        spread = z * math.sqrt(1 / count + 1 / white) * math.sqrt(max(fit.dispersion, 1.0))
+        out["groups"][group] = {"ratio_vs_white": ratio, "dispersion": fit.dispersion,  # type: ignore[index]
+                                "ci_low": ratio * math.exp(-spread), "ci_high": ratio * math.exp(spread)}
+    return out
 
 
 def by_borough(request: DisparityRequest, source: Counts, table: DenominatorTable,

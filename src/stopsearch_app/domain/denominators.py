@@ -473,6 +473,28 @@ def shipped_denominator_table() -> DenominatorTable:
     return split_city_of_london(table, city_of_london_totals())
 
 
+@cache
+def _detailed_rows() -> dict[str, list[tuple[int, str, int]]]:
+    """The shipped table's 19-category cells, per area code: (age, category, residents)."""
+    rows: dict[str, list[tuple[int, str, int]]] = {}
+    with resource_path(*SHIPPED_TABLE).open(encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            age = int(row["age"].split()[0].rstrip("+"))
+            rows.setdefault(row["geography_code"], []).append((age, row["ethnic_group_19"], int(row["population"])))
+    return rows
+
+
+def detailed_populations(area_code: str, first: int = 0, last: int | None = None) -> dict[str, int]:
+    """Residents of the shipped table's area by the 19 Census categories, ages ``first``..``last``
+    (the officer-defined Mixed allocation needs the Mixed components). The City of London is not
+    separate here: its rows are part of Westminster's code E09000001."""
+    totals: dict[str, int] = {}
+    for age, category, count in _detailed_rows().get(area_code, ()):
+        if age >= first and (last is None or age <= last):
+            totals[category] = totals.get(category, 0) + count
+    return totals
+
+
 def city_of_london_totals() -> dict[str, int]:
     """The City of London's residents by five groups, all ages (Census 2021 TS022, built by
     ``tools/build_city_of_london.py``)."""
