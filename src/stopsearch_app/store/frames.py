@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine, select
 
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
+from stopsearch_app.store import columnar
 from stopsearch_app.store.driver_rows import fetch_tuples
 from stopsearch_app.store.queries import Labels, RecordFilter, where_clause
 from stopsearch_app.store.schema import CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch, search, \
@@ -34,6 +35,9 @@ def _categorical(ids: np.ndarray, labels: Labels) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=categories)
 
 
+categorical_of_ids = _categorical
+
+
 def load_records(engine: Engine, record_filter: RecordFilter | None = None,
                  labels: Labels | None = None) -> pd.DataFrame:
     """Canonical columns, derived columns, ``search_id``, ``batch_id`` and ``source_format``."""
@@ -45,7 +49,9 @@ def load_records(engine: Engine, record_filter: RecordFilter | None = None,
     query = select(*columns).where(*where_clause(record_filter or RecordFilter(), labels)).order_by(search.c.id)
     names = ["search_id", "batch_id", "month", "occurred_at", "source_ref", "fingerprint", "occurrence",
              *(column for _name, column in coded), *PLAIN_COLUMNS]
-    raw = _fetch_frame(engine, query, names)
+    # Every record: from the columnar copy (store/columnar.py), ~10x faster than rows out of SQLite.
+    everything = record_filter is None or record_filter == RecordFilter()
+    raw = columnar.stored_frame(engine, names) if everything else _fetch_frame(engine, query, names)
     with engine.connect() as connection:
         formats = dict(connection.execute(select(import_batch.c.id, import_batch.c.format)).all())
     if raw.empty:
