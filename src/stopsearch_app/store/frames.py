@@ -164,7 +164,7 @@ def _blank(count: int, kind: FieldKind) -> pd.Series:
         return pd.Series(pd.arrays.FloatingArray(np.zeros(count, dtype=np.float64), mask))
     if kind is FieldKind.DATETIME:
         return pd.Series(pd.DatetimeIndex(np.full(count, np.datetime64("NaT"), dtype="datetime64[us]")).tz_localize("UTC"))
-    return pd.Series(np.full(count, None, dtype=object))
+    return pd.Series(np.full(count, None, dtype=object), dtype=object, copy=False)
 
 
 def _attach_local_detail(engine: Engine, frame: pd.DataFrame) -> None:

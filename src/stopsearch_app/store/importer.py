@@ -174,18 +174,50 @@ class _StoredBefore:
         return self._known.get(force_id, True)
 
 
-def _existing_public_keys(connection: Connection, keys: pd.DataFrame,
-                          stored_before: _StoredBefore | None = None) -> pd.DataFrame:
+class _KeysRead:
+    """The stored identity keys already read for this file, per force, with the time span they cover:
+    a later chunk reads only the part of its span not covered yet. (A shuffled file's chunks each span
+    all its months: without this a re-import re-read every stored key once per chunk.) Keys this
+    file wrote meanwhile are never in the cache, and need not be: a file's own identities are unique."""
+
+    def __init__(self) -> None:
+        self._spans: dict[int, tuple[int, int]] = {}
+        self._keys: dict[int, list[np.ndarray]] = {}
+
+    def missing(self, force_id: int, low: int, high: int) -> list[tuple[int, int]]:
+        if force_id not in self._spans:
+            return [(low, high)]
+        covered_low, covered_high = self._spans[force_id]
+        return [*([(low, covered_low - 1)] if low < covered_low else []),
+                *([(covered_high + 1, high)] if high > covered_high else [])]
+
+    def add(self, force_id: int, low: int, high: int, keys: np.ndarray) -> None:
+        covered = self._spans.get(force_id, (low, high))
+        self._spans[force_id] = (min(covered[0], low), max(covered[1], high))
+        self._keys.setdefault(force_id, []).append(keys)
+
+    def keys(self, force_id: int) -> np.ndarray:
+        parts = self._keys.get(force_id, [])
+        if len(parts) > 1:
+            self._keys[force_id] = parts = [np.concatenate(parts)]
+        return parts[0] if parts else np.empty((0, 3), dtype=np.int64)
+
+
+def _existing_public_keys(connection: Connection, keys: pd.DataFrame, stored_before: _StoredBefore | None = None,
+                          keys_read: _KeysRead | None = None) -> pd.DataFrame:
     """Identity keys already stored in the time span of ``keys``, force by force (an index range scan)."""
+    keys_read = keys_read or _KeysRead()
     found = []
     for force_id, span in keys.groupby("force_id", sort=False)["occurred_at"]:
         if stored_before is not None and not stored_before.any(force_id):
             continue
-        found.extend(fetch_tuples(connection, select(search.c.force_id, search.c.fingerprint, search.c.occurrence)
-                                  .where(and_(search.c.force_id == force_id, search.c.occurred_at >= int(span.min()),
-                                              search.c.occurred_at <= int(span.max()),
-                                              search.c.source_ref.is_(None)))))
-    stored = np.array(found, dtype=np.int64).reshape(-1, 3)
+        for low, high in keys_read.missing(force_id, int(span.min()), int(span.max())):
+            rows = fetch_tuples(connection, select(search.c.force_id, search.c.fingerprint, search.c.occurrence)
+                                .where(and_(search.c.force_id == force_id, search.c.occurred_at >= low,
+                                            search.c.occurred_at <= high, search.c.source_ref.is_(None))))
+            keys_read.add(force_id, low, high, np.array(rows, dtype=np.int64).reshape(-1, 3))
+        found.append(keys_read.keys(force_id))
+    stored = np.concatenate(found) if found else np.empty((0, 3), dtype=np.int64)
     return pd.DataFrame({"force_id": stored[:, 0], "fingerprint": stored[:, 1], "occurrence": stored[:, 2]})
 
 
@@ -253,6 +285,7 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
     report.format = str(stream.format)
     vocab = VocabularyIds(connection)
     stored_before = _StoredBefore(connection)
+    keys_read = _KeysRead()
     quarantined: list[QuarantinedRow] = []
     forces: set[str] = set()
     months: set[str] = set()
@@ -268,6 +301,7 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
                 months.update(str(month) for month in pd.unique(chunk.records["month"].dropna()))
                 written = _write_records(connection, vocab, chunk.records, batch_id,
                                          local=stream.format is SourceFormat.LOCAL, stored_before=stored_before,
+                                         keys_read=keys_read,
                                          copy=copy)
                 report.imported += written
                 report.duplicates += len(chunk.records) - written
@@ -305,6 +339,7 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
 
 def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.DataFrame, batch_id: int, *,
                    local: bool = False, stored_before: _StoredBefore | None = None,
+                   keys_read: _KeysRead | None = None,
                    copy: BatchCopy | None = None) -> int:
     """Insert the records not stored yet; returns how many were inserted."""
     count = len(records)
@@ -327,7 +362,7 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
     else:
         if stored_before is not None:
             stored_before.note(pd.unique(keys["force_id"]).tolist())
-        existing = _existing_public_keys(connection, keys, stored_before)
+        existing = _existing_public_keys(connection, keys, stored_before, keys_read)
         if existing.empty:
             new_mask = np.ones(count, dtype=bool)
         else:
