@@ -30,6 +30,8 @@ def main() -> None:
     parser.add_argument("--ui-import-rows", type=int, default=200_000,
                         help="rows of the file imported while the UI heartbeat runs")
     parser.add_argument("--keep", type=Path, help="keep the generated files and databases here")
+    parser.add_argument("--scale-files", type=int, default=0,
+                        help="bench.bench_scale: also import this many --rows files of different forces (10: 10M)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp(prefix="stopsearch-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -68,6 +70,10 @@ def main() -> None:
           f"peak {table['peak_rss_mib']:,.0f} MiB")
     print(f"after the import, while the table takes in the new records ({table['rows_shown_after_import']:,} "
           f"rows): longest UI-thread stall {table['ui_longest_stall_after_import_ms']} ms")
+
+    # Issue 11: import in date order and shuffled, check end to end, optionally ten files (bench/bench_scale.py).
+    subprocess.run([sys.executable, "-m", "bench.bench_scale", "--rows", str(args.rows),
+                    "--files", str(args.scale_files)], check=True)
 
 
 if __name__ == "__main__":

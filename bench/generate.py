@@ -44,11 +44,15 @@ CHOICES = {
 }
 
 
-def generate(rows: int, seed: int = 20221) -> pd.DataFrame:
+def generate(rows: int, seed: int = 20221, *, months: int = 12, shuffled: bool = False) -> pd.DataFrame:
+    """``shuffled``: rows in random order over ``months`` months (a multi-month extract or files merged
+    by hand), the order that defeats an index filled in date order."""
     rng = np.random.default_rng(seed)
     columns: dict[str, object] = {}
     start = pd.Timestamp("2023-04-30T23:00:00Z").value // 10**9
-    seconds = np.sort(rng.integers(start, start + 365 * 86_400, size=rows))
+    seconds = np.sort(rng.integers(start, start + round(months * 365.25 / 12 * 86_400), size=rows))
+    if shuffled:
+        seconds = rng.permutation(seconds)
     columns["Date"] = pd.to_datetime(seconds, unit="s", utc=True).strftime("%Y-%m-%dT%H:%M:%S+00:00")
     for name, (values, weights) in CHOICES.items():
         weights = np.asarray(weights, dtype=float)
@@ -62,8 +66,8 @@ def generate(rows: int, seed: int = 20221) -> pd.DataFrame:
     return pd.DataFrame({name: columns[name] for name in ARCHIVE_HEADER})
 
 
-def write(rows: int, path: Path, seed: int = 20221) -> Path:
-    generate(rows, seed).to_csv(path, index=False, lineterminator="\r\n")
+def write(rows: int, path: Path, seed: int = 20221, *, months: int = 12, shuffled: bool = False) -> Path:
+    generate(rows, seed, months=months, shuffled=shuffled).to_csv(path, index=False, lineterminator="\r\n")
     return path
 
 
@@ -71,9 +75,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20221)
+    parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--shuffled", action="store_true", help="rows in random order over the months")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    write(args.rows, args.out, args.seed)
+    write(args.rows, args.out, args.seed, months=args.months, shuffled=args.shuffled)
     print(f"wrote {args.rows:,} rows to {args.out}")
 
 

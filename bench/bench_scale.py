@@ -1,0 +1,148 @@
+"""Met and national scale (issue 11), each figure beside its naive baseline measured in the same run:
+
+- import of N rows (default 1,000,000) over 36 months, in date order and shuffled, against a naive
+  ``pandas.read_csv`` + ``DataFrame.to_sql`` of the same file (target: >= 4x, goal 5x);
+- ``stopsearch check`` over the N stored records, end to end (a fresh process: start-up, loading,
+  the rules, storing every verdict), against ``pandas.read_csv`` of the same rows (target <= 8x);
+- with ``--files 10``: ten N-row files of different forces imported one after another into one
+  database (the tenth must import at most 1.3x slower than the first; every process's peak memory).
+
+    python -m bench.bench_scale --rows 1000000 [--files 10] [--folder /tmp/scale]
+
+Everything is written under the folder (a temporary one by default) and deleted at the end unless
+``--keep``. The machine is shared: the ratios are the figures that count, and the load average is
+printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate import write
+
+FORCES = ("metropolitan", "west-midlands", "greater-manchester", "merseyside", "west-yorkshire", "kent",
+          "essex", "thames-valley", "hampshire", "avon-and-somerset")
+
+
+def child(*argv: str) -> dict:
+    completed = subprocess.run([sys.executable, *argv], capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{completed.stderr[-2000:]}")
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def parse_seconds(csv_path: Path) -> dict:
+    return child("-c", "import json, time, pandas as pd\n"
+                       "from bench.memory import peak_mib\n"
+                       f"started = time.perf_counter(); frame = pd.read_csv({str(csv_path)!r})\n"
+                       "print(json.dumps({'rows': len(frame), 'seconds': time.perf_counter() - started,"
+                       " 'peak_rss_mib': peak_mib()}))")
+
+
+def check_end_to_end(db_url: str) -> dict:
+    """`stopsearch check` as a user runs it, timed from outside; peak memory of that process."""
+    started = time.perf_counter()
+    completed = subprocess.run([sys.executable, "-c", "import resource, sys\n"
+                                "from stopsearch_app.cli import main\n"
+                                "code = main(sys.argv[1:])\n"
+                                "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
+                                "sys.exit(code)",
+                                "check", "--db", db_url, "--json"], capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if completed.returncode != 0:
+        raise SystemExit(f"stopsearch check failed:\n{completed.stderr[-2000:]}")
+    result = json.loads(completed.stdout)
+    return {"seconds": seconds, "records": result["records_checked"],
+            "peak_rss_mib": float(completed.stderr.strip().splitlines()[-1])}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--files", type=int, default=0, help="also import this many files of different forces")
+    parser.add_argument("--folder", type=Path)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--national-only", action="store_true", help="only the --files import")
+    parser.add_argument("--skip-naive", action="store_true", help="(for a quick look only: no ratios)")
+    args = parser.parse_args()
+    folder = args.folder or Path(tempfile.mkdtemp(prefix="stopsearch-scale-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        run(args, folder)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(args: argparse.Namespace, folder: Path) -> None:
+    rows = args.rows
+    if args.national_only:
+        national(folder, rows, args.files)
+        return
+    files = {}
+    for order in ("ordered", "shuffled"):
+        (folder / order).mkdir(exist_ok=True)
+        files[order] = write(rows, folder / order / "2023-05-metropolitan-stop-and-search.csv", months=36,
+                             shuffled=order == "shuffled")
+    print(f"generated {rows:,} rows over 36 months, in date order and shuffled "
+          f"({files['ordered'].stat().st_size / 2**20:.0f} MiB each) in {folder}")
+    ratios = {}
+    for order, path in files.items():
+        database = folder / f"{order}.db"
+        ours = child("-m", "bench.bench_import", "ours", str(path), str(database))
+        again = child("-m", "bench.bench_import", "ours", str(path), str(database))
+        line = (f"import {order:>8}, ours : {ours['rows']:,} rows in {ours['seconds']:.1f} s, peak "
+                f"{ours['peak_rss_mib']:,.0f} MiB + reader {ours['child_peak_rss_mib']:,.0f} MiB; re-import adds "
+                f"{again['rows']:,} in {again['seconds']:.1f} s")
+        print(line, flush=True)
+        if not args.skip_naive:
+            naive_db = folder / f"naive-{order}.db"
+            naive = child("-m", "bench.bench_import", "naive", str(path), str(naive_db))
+            naive_db.unlink()
+            ratios[order] = naive["seconds"] / ours["seconds"]
+            print(f"import {order:>8}, naive: {naive['rows']:,} rows in {naive['seconds']:.1f} s, peak "
+                  f"{naive['peak_rss_mib']:,.0f} MiB -> ours is {ratios[order]:.1f}x the naive import "
+                  f"(target >= 4x, goal 5x); load average {load()}", flush=True)
+    parse = parse_seconds(files["ordered"])
+    database_url = f"sqlite:///{folder / 'ordered.db'}"
+    first = check_end_to_end(database_url)
+    again = check_end_to_end(database_url)
+    print(f"pandas.read_csv of the same {parse['rows']:,} rows: {parse['seconds']:.2f} s")
+    for label, result in (("first", first), ("again", again)):
+        print(f"stopsearch check ({label}) over {result['records']:,} stored records, end to end: "
+              f"{result['seconds']:.1f} s = {result['seconds'] / parse['seconds']:.1f}x the CSV parse "
+              f"(target <= 8x, goal 3x); peak {result['peak_rss_mib']:,.0f} MiB; load average {load()}", flush=True)
+    if args.files:
+        national(folder, rows, args.files)
+
+
+def national(folder: Path, rows: int, count: int) -> None:
+    """Ten files of different forces into one database, each import in a process of its own."""
+    database = folder / "national.db"
+    seconds = []
+    for index, force in enumerate(FORCES[:count]):
+        path = write(rows, folder / f"2023-05-{force}-stop-and-search.csv", seed=100 + index, months=36)
+        result = child("-m", "bench.bench_import", "ours", str(path), str(database))
+        path.unlink()
+        seconds.append(result["seconds"])
+        print(f"national: file {index + 1} ({force}) {result['rows']:,} rows in {result['seconds']:.1f} s, peak "
+              f"{result['peak_rss_mib']:,.0f} MiB + reader {result['child_peak_rss_mib']:,.0f} MiB; "
+              f"load average {load()}", flush=True)
+    print(f"national: the last file imported {seconds[-1] / seconds[0]:.2f}x the time of the first (target <= 1.3x); "
+          f"database {database.stat().st_size / 2**30:.1f} GiB")
+
+
+if __name__ == "__main__":
+    main()
