@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stopsearch_app import __version__
+from stopsearch_app.domain.selection import AGE_BAND_VALUES
 
 EXIT_OK, EXIT_BAD_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -34,7 +35,7 @@ def _filters(parser: argparse.ArgumentParser, *, ethnicity: bool = True) -> None
     parser.add_argument("--from", dest="month_from", metavar="YYYY-MM")
     parser.add_argument("--to", dest="month_to", metavar="YYYY-MM")
     parser.add_argument("--borough")
-    parser.add_argument("--age", choices=("all", "child", "under-10", "10-17", "adult"), default="all")
+    parser.add_argument("--age", choices=AGE_BAND_VALUES, default="all")
     parser.add_argument("--area", default="london", help="london or a borough name")
     if ethnicity:
         parser.add_argument("--ethnicity", choices=("self", "officer"), default="self")

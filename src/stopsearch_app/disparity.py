@@ -43,6 +43,7 @@ from stopsearch_app.domain import funnel as funnel_plot
 from stopsearch_app.domain.coverage import FIELD_LABELS, NOT_STATED, months_between
 from stopsearch_app.domain.officer_ethnicity import officer_denominators
 from stopsearch_app.domain.standardise import standardised_ratio
+from stopsearch_app.domain.selection import BANDS_THAT_TILE, AgeBand
 from stopsearch_app.domain.trend import MonthCounts, monthly_series, ratio_trend
 from stopsearch_app.domain.places import CITY_OF_LONDON_GSS, NEAR_BOUNDARY_NOTE, london_boroughs
 from stopsearch_app.domain.records import ETHNIC_GROUPS
@@ -111,8 +112,7 @@ class DisparityRequest:
             raise ValueError(f"unknown measure {self.measure!r}; expected one of {', '.join(MEASURES)}")
         if self.ethnicity not in ETHNICITY_LABELS:
             raise ValueError(f"unknown ethnicity source {self.ethnicity!r}; expected self or officer")
-        if self.age not in AGE_BAND_LABELS:
-            raise ValueError(f"unknown age band {self.age!r}; expected one of {', '.join(AGE_BAND_LABELS)}")
+        object.__setattr__(self, "age", AgeBand.parse(self.age).value)
         for name in ("month_from", "month_to"):
             value = getattr(self, name)
             if value is not None and not _MONTH.match(value):
@@ -494,7 +494,7 @@ def _add_context(result: dict[str, object], plan: _Plan, rows, source: Counts) -
     result["title"] = describe(result)
 
 
-STANDARD_BANDS = {"under-10": (0, 9), "10-17": (10, 17), "adult": (18, None)}  # the app's age bands
+STANDARD_BANDS = {band.value: band.years for band in BANDS_THAT_TILE}  # the app's age bands, no overlap
 
 
 def _add_standardised(result: dict[str, object], plan: _Plan, source: Counts) -> None:

@@ -80,6 +80,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from stopsearch_app.domain.records import ETHNIC_GROUPS
+from stopsearch_app.domain.selection import AgeBand
 from stopsearch_app.resources import resource_path
 
 FIVE_GROUP = "ons-5-group"
@@ -96,20 +97,9 @@ CITY_OF_LONDON_CODE = "E09000001"
 WESTMINSTER_CODE = "E09000033"
 
 # The CLI's --age values: inclusive (first, last) years; last None = no upper limit.
-AGE_BANDS: Mapping[str, tuple[int, int | None]] = MappingProxyType({
-    "all": (0, None),
-    "child": (0, 17),
-    "under-10": (0, 9),
-    "10-17": (10, 17),
-    "adult": (18, None),
-})
-AGE_BAND_LABELS: Mapping[str, str] = MappingProxyType({
-    "all": "all ages",
-    "child": "children (0-17)",
-    "under-10": "under 10 (0-9)",
-    "10-17": "10-17",
-    "adult": "adults (18 and over)",
-})
+# The one age-band vocabulary (domain/selection.py), as years and labels.
+AGE_BANDS: Mapping[str, tuple[int, int | None]] = MappingProxyType({band.value: band.years for band in AgeBand})
+AGE_BAND_LABELS: Mapping[str, str] = MappingProxyType({band.value: band.label for band in AgeBand})
 
 REQUIRED_COLUMNS = ("area", "age", "group", "population")
 COLUMN_ALIASES = {"geography_name": "area", "geography_code": "area_code", "ethnic_group_5": "group"}
@@ -444,10 +434,7 @@ class DenominatorTable:
 # --- loading ----------------------------------------------------------------------------------
 def normalise_age_band(age_band: str) -> str:
     """The canonical CLI name of an age band (accepts ``under_10``, ``10_17``, any case)."""
-    text = str(age_band).strip().casefold().replace("_", "-").replace(" ", "-")
-    if text not in AGE_BANDS:
-        raise ValueError(f"unknown age band {age_band!r}; expected one of {', '.join(AGE_BANDS)}")
-    return text
+    return AgeBand.parse(age_band).value
 
 
 def parse_age(text: str) -> AgeSpan:

@@ -5,25 +5,10 @@ Everything here returns small pandas frames of COUNTS, keyed by ethnic group tex
 :mod:`stopsearch_app.disparity`'s. Groups are counted in SQL over the integer vocabulary ids of
 ``search`` (SQLAlchemy Core only, nothing SQLite-specific) and the ids become text in Python.
 
-What a :class:`Selection` selects
-    forces (police.uk slugs; empty = every force), a month range (``YYYY-MM``, London months),
-    boroughs (names, matched case-insensitively with ``&`` = ``and``; only local extracts carry one),
-    an age band as the CLI's ``--age`` and an ethnicity source. **Person searches only** by default:
-    a vehicle-only search that records no person (no age, no ethnicity: charter-rules.md Q3,
-    "person fields may be blank") is left out of person rates (statistics.md "Age"). A "Vehicle
-    search" that does record a person's age or ethnicity searched a person's vehicle with that person
-    there, and counts: the Met file of September 2022 has one, a Black 10-17-year-old, and the
-    published count of 852 includes it. ``person`` and ``person_and_vehicle`` always count, and so
-    does a search whose type is not recorded.
-
-Age bands (derived at import by ``domain/children.py``, so exact ages of local records win over
-the police.uk range)
-    ``all``: every search, age recorded or not; ``child``: child_status ``child`` (under 18 by exact
-    age, "appears under 18", or the range ``under 10``/``10-17``); ``under-10``: child_band
-    ``under_10``; ``10-17``: child_band ``10_14``, ``15_17`` or ``10_17`` (a child known only to
-    "appear under 18" has band ``10_17``); ``adult``: child_status ``adult``. A search whose age is
-    not recorded (child_status ``unknown``) is in no band but ``all``; :meth:`Counts.left_out` says
-    how many that is.
+What a :class:`~stopsearch_app.domain.selection.Selection` selects (forces, months, boroughs, an
+    age band, an ethnicity source, person searches only) is said in ``domain/selection.py``, the one
+    selection type; here it becomes SQL over the integer vocabulary ids, and its ``mask`` is the same
+    answer over a record frame (``tests/domain/test_selection.py`` holds the two together).
 
 Ethnic groups
     self-defined: ``sde_group`` (White, Black, Asian, Mixed, Other; "Not stated" and blank are
@@ -46,7 +31,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
@@ -54,14 +39,15 @@ from sqlalchemy.sql import ColumnElement
 
 from stopsearch_app.domain.coverage import CoverageTable
 from stopsearch_app.domain.records import ETHNIC_GROUPS
+from stopsearch_app.domain.selection import (AGE_BAND_VALUES, BANDS_THAT_TILE, VEHICLE_ONLY, AgeBand, Selection,
+                                             normalise_place)
 from stopsearch_app.store.coverage import load as load_coverage
 from stopsearch_app.store.queries import Labels
 from stopsearch_app.store.schema import import_batch, search, vocabulary
 
 LONDON_FORCES = ("metropolitan", "city-of-london")
-AGE_BANDS = ("all", "child", "under-10", "10-17", "adult")
-BAND_CHART_ORDER = ("under-10", "10-17", "adult")  # the bands that tile the ages (no overlap)
-ETHNICITY_SOURCES = ("self", "officer")
+AGE_BANDS = AGE_BAND_VALUES
+BAND_CHART_ORDER = tuple(band.value for band in BANDS_THAT_TILE)  # the bands that tile the ages (no overlap)
 UNKNOWN = "Unknown"
 GROUP_ROWS = (*ETHNIC_GROUPS, UNKNOWN)
 
@@ -74,36 +60,12 @@ DIMENSIONS = ("force_id", "month", "borough_id", "geo_borough_id", "child_status
 _NULL_ID = -1  # the cube's stand-in for a NULL id (pandas groups integers faster than nullable objects)
 
 ETHNICITY_FIELD = {"self": ("sde_group", "sde_group_id"), "officer": ("officer_defined_ethnicity", "ode_id")}
-# age band -> (vocabulary field, column, values)
+# age band -> (vocabulary field, column, values), from the one age-band vocabulary (domain/selection.py)
 _AGE_RULE = {
-    "child": ("child_status", "child_status_id", ("child",)),
-    "adult": ("child_status", "child_status_id", ("adult",)),
-    "under-10": ("child_band", "child_band_id", ("under_10",)),
-    "10-17": ("child_band", "child_band_id", ("10_14", "15_17", "10_17")),
+    band.value: (("child_status", "child_status_id", band.child_statuses) if band.child_statuses
+                 else ("child_band", "child_band_id", band.child_bands))
+    for band in AgeBand if band is not AgeBand.ALL
 }
-VEHICLE_ONLY = "vehicle"
-
-
-@dataclass(frozen=True)
-class Selection:
-    """Which searches are counted. Empty ``forces`` or ``boroughs`` means no restriction."""
-
-    forces: tuple[str, ...] = ()
-    month_from: str | None = None
-    month_to: str | None = None
-    boroughs: tuple[str, ...] = ()
-    age: str = "all"
-    ethnicity: str = "self"
-    person_only: bool = True
-
-    def __post_init__(self) -> None:
-        if self.age not in AGE_BANDS:
-            raise ValueError(f"unknown age band {self.age!r}; expected one of {', '.join(AGE_BANDS)}")
-        if self.ethnicity not in ETHNICITY_SOURCES:
-            raise ValueError(f"unknown ethnicity source {self.ethnicity!r}; expected self or officer")
-
-    def with_(self, **changes) -> Selection:
-        return replace(self, **changes)
 
 
 @dataclass(frozen=True)
@@ -142,8 +104,8 @@ def _resolve(selection: Selection, by_field: dict[str, dict[str, int]]) -> _Reso
         return tuple(known[value] for value in values if value in known)
 
     def borough_ids(names: tuple[str, ...], field_name: str = "borough") -> tuple[int, ...]:
-        wanted = {_normalise(name) for name in names}
-        return tuple(sorted(i for value, i in by_field.get(field_name, {}).items() if _normalise(value) in wanted))
+        wanted = {normalise_place(name) for name in names}
+        return tuple(sorted(i for value, i in by_field.get(field_name, {}).items() if normalise_place(value) in wanted))
 
     age_column, age_ids = None, ()
     if selection.age != "all":
@@ -158,10 +120,6 @@ def _resolve(selection: Selection, by_field: dict[str, dict[str, int]]) -> _Reso
         no_person_status_ids=(_NULL_ID, *ids("child_status", ("unknown",))),
         month_from=selection.month_from, month_to=selection.month_to,
     )
-
-
-def _normalise(name: str) -> str:
-    return " ".join(str(name).replace("&", " and ").casefold().split())
 
 
 def _month_number(month: str) -> int:
