@@ -9,8 +9,9 @@ over an existing database.
 
 One "filter change" is :func:`stopsearch_app.disparity.compute_dashboard`: the headline measure with
 rates, ratios, intervals and sensitivity ranges, the rate of every age band, the monthly series of
-children and both outcome tests for children, which is everything the five charts draw. Target: under
-300 ms per filter change over 1,000,000 records. Also timed: building the count cube (once per change
+children, both outcome tests for children, the ratio per covered month with its trend, every borough
+and the funnel, which is everything the charts draw. Target: under 200 ms per filter change over
+1,000,000 records (the cube's kept answers are forgotten before every timed run). Also timed: building the count cube (once per change
 of the data), the freshness check each recomputation makes, and one request by plain SQL ``GROUP BY``
 (``cached=False``, the reference path the tests hold the cube to) for comparison. The last line of output is the figures as JSON.
 """
@@ -31,7 +32,7 @@ from stopsearch_app.store.database import open_database
 from stopsearch_app.store.queries import Labels
 from stopsearch_app.store.schema import search
 
-TARGET_MS = 300
+TARGET_MS = 200  # issue 11: every statistic per filter change over 1,000,000 records
 FILTER_CHANGES = (
     {"age": "10-17"},
     {"age": "10-17", "ethnicity": "officer"},
@@ -79,6 +80,7 @@ def main() -> dict:
         compute_dashboard(engine, labels, **change)  # warm
         times = []
         for _ in range(args.repeat):
+            cube.forget_answers()  # a filter change the cube has not answered before, every time
             started = time.perf_counter()
             compute_dashboard(engine, labels, **change)
             times.append(time.perf_counter() - started)

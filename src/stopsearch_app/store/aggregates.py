@@ -57,6 +57,8 @@ COUNT_COLUMNS = ("searches", "linked_recorded", "linked_true", "removal_recorded
 # Every dimension a filter or a chart needs; the cube groups by all of them.
 DIMENSIONS = ("force_id", "month", "borough_id", "geo_borough_id", "child_status_id", "child_band_id",
               "sde_group_id", "ode_id", "search_type_id")
+PLACE_DIMENSIONS = ("borough_id", "geo_borough_id")
+ANSWERS_KEPT = 512  # grouped answers a cube keeps (each a few hundred rows at most)
 _NULL_ID = -1  # the cube's stand-in for a NULL id (pandas groups integers faster than nullable objects)
 
 ETHNICITY_FIELD = {"self": ("sde_group", "sde_group_id"), "officer": ("officer_defined_ethnicity", "ode_id")}
@@ -218,8 +220,9 @@ class Counts:
         """How many searches of the period each restriction of ``selection`` leaves out: each count
         is of searches that match the selection in every other respect."""
         relaxed = selection.with_(forces=(), boroughs=(), age="all", person_only=False)
-        frame = self._grouped(relaxed, ("force_id", "borough_id", "geo_borough_id", "child_status_id",
-                                        "child_band_id", "search_type_id", "sde_group_id", "ode_id"))
+        places = ("borough_id", "geo_borough_id") if selection.boroughs else ()
+        frame = self._grouped(relaxed, ("force_id", *places, "child_status_id", "child_band_id", "search_type_id",
+                                        "sde_group_id", "ode_id"))
         by_field = self._by_field()
         resolved = _resolve(selection, by_field)
         everything = pd.Series(True, index=frame.index)
@@ -230,7 +233,8 @@ class Counts:
         counted_type = ~is_vehicle if selection.person_only else everything
         unknown_status = by_field.get("child_status", {}).get("unknown", _NULL_ID)
         age_missing = frame["child_status_id"].isin([_NULL_ID, unknown_status])
-        has_borough = (frame["borough_id"] != _NULL_ID) | (frame["geo_borough_id"] != _NULL_ID)
+        has_borough = ((frame["borough_id"] != _NULL_ID) | (frame["geo_borough_id"] != _NULL_ID) if places
+                       else ~everything)
         searches = frame["searches"]
 
         def total(mask: pd.Series) -> int:
@@ -242,7 +246,7 @@ class Counts:
             age_not_recorded=(total(in_forces & in_boroughs & age_missing & counted_type)
                               if selection.age != "all" else 0),
             no_borough=total(in_forces & ~has_borough & in_age & counted_type) if selection.boroughs else 0,
-            borough_recorded=total(in_forces & has_borough),
+            borough_recorded=total(in_forces & has_borough) if places else 0,
         )
 
     # --- helpers ------------------------------------------------------------------------------------
@@ -294,7 +298,17 @@ class CubeCounts(Counts):
     def __init__(self, cube: pd.DataFrame, vocabulary_rows: list[tuple[int, str, str]], fingerprint: tuple,
                  coverage: CoverageTable | None = None) -> None:
         self.cube = cube
+        # Most questions never ask where: a cube without the two place dimensions is many times smaller
+        # (police.uk coordinates spread every other cell over 33 boroughs) and answers them.
+        self._placeless = (cube.groupby([name for name in DIMENSIONS if name not in PLACE_DIMENSIONS], sort=False,
+                                        as_index=False)[list(COUNT_COLUMNS)].sum() if len(cube) else cube)
+        self._placeless_months = (self._placeless["month"].map(_month_number).to_numpy() if len(self._placeless)
+                                  else self._placeless["month"].to_numpy())
         self._coverage = coverage or CoverageTable(())
+        # One screen of charts asks the same few questions many times (every figure's plan asks what
+        # is loaded and what is left out): answers are kept, as the cube never changes once built.
+        self._answers: dict[tuple[Selection, tuple[str, ...]], pd.DataFrame] = {}
+        self._answers_lock = threading.Lock()
         self.fingerprint = fingerprint
         self._values = {row[0]: row[2] for row in vocabulary_rows}
         self._fields: dict[str, dict[str, int]] = {}
@@ -324,15 +338,35 @@ class CubeCounts(Counts):
         return self._values.get(vocabulary_id)
 
     def _grouped(self, selection: Selection, by: tuple[str, ...]) -> pd.DataFrame:
+        key = (selection, by)
+        with self._answers_lock:
+            answer = self._answers.get(key)
+        if answer is None:
+            answer = self._group(selection, by)
+            with self._answers_lock:
+                if len(self._answers) >= ANSWERS_KEPT:
+                    self._answers.pop(next(iter(self._answers)))
+                self._answers[key] = answer
+        return answer.copy()  # callers add columns to what they get
+
+    def forget_answers(self) -> None:
+        """Drop the kept answers (benchmarks time a question the cube has not answered before)."""
+        with self._answers_lock:
+            self._answers.clear()
+
+    def _group(self, selection: Selection, by: tuple[str, ...]) -> pd.DataFrame:
         resolved = _resolve(selection, self._fields)
-        cube = self.cube
+        if resolved.boroughs is not None or any(name in PLACE_DIMENSIONS for name in by):
+            cube, month_numbers = self.cube, self._month_numbers
+        else:
+            cube, month_numbers = self._placeless, self._placeless_months
         mask = pd.Series(True, index=cube.index)
         if resolved.forces is not None:
             mask &= cube["force_id"].isin(resolved.forces)
         if resolved.month_from:
-            mask &= self._month_numbers >= _month_number(resolved.month_from)
+            mask &= month_numbers >= _month_number(resolved.month_from)
         if resolved.month_to:
-            mask &= self._month_numbers <= _month_number(resolved.month_to)
+            mask &= month_numbers <= _month_number(resolved.month_to)
         if resolved.boroughs is not None:
             mask &= _in_boroughs(cube, resolved)
         if resolved.age_column is not None:
