@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stopsearch_app import __version__
+from stopsearch_app.cli_progress import progress_bar
 from stopsearch_app.domain.selection import AGE_BAND_VALUES
 
 EXIT_OK, EXIT_BAD_DATA, EXIT_USAGE = 0, 1, 2
@@ -84,6 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--user", help="who is exporting (default: your login name)")
 
     commands.add_parser("demo", parents=[_common()], help="build the demo database and check it")
+
+    fetch = commands.add_parser("fetch", parents=[_common()], help="download and import months from the police.uk API")
+    fetch.add_argument("--force", required=True, metavar="SLUG", help="police.uk force slug, e.g. metropolitan")
+    fetch.add_argument("--from", dest="month_from", metavar="YYYY-MM", help="first month (default: the latest)")
+    fetch.add_argument("--to", dest="month_to", metavar="YYYY-MM", help="last month (default: the latest)")
+    fetch.add_argument("--base-url", default=None, metavar="URL", help="the API's address (default: police.uk's)")
+    fetch.add_argument("--cache", type=Path, default=None, metavar="DIR",
+                       help="where the raw answers are kept (default: police.uk/ in your data folder)")
+    fetch.add_argument("--retries", type=int, default=3, metavar="N",
+                       help="tries again after a network error or a 5xx answer, waiting 1, 2, 4... s (default 3)")
+    fetch.add_argument("--user", help="who is importing (default: your login name)")
     return parser
 
 
@@ -107,8 +119,10 @@ def cmd_import(args: argparse.Namespace) -> tuple[dict, int]:
 
         mapping = load_profile(args.mapping)
     engine = _engine(args)
-    report = import_sources(engine, list(expand(args.paths)), make_reader(args.force, args.format, mapping),
-                            imported_by=args.user, mapping_profile=getattr(mapping, "name", None))
+    with progress_bar(args.json) as progress:
+        report = import_sources(engine, list(expand(args.paths)), make_reader(args.force, args.format, mapping),
+                                imported_by=args.user, mapping_profile=getattr(mapping, "name", None),
+                                progress=progress)
     if not report.files:
         raise BadRequest("no importable files (.csv, .json, .xlsx, .zip) found in " + ", ".join(map(str, args.paths)))
     text = [f"{f.path}: {f.error}" if f.error else
@@ -168,8 +182,9 @@ def cmd_check(args: argparse.Namespace) -> tuple[dict, int]:
         raise BadRequest(f"rule set: {error}") from error
     engine = _engine(args)
     record_filter = _record_filter(args)
-    summary = run_check(engine, ruleset, None if record_filter == type(record_filter)() else record_filter,
-                        run_by=default_user_name() or "cli")
+    with progress_bar(args.json) as progress:
+        summary = run_check(engine, ruleset, None if record_filter == type(record_filter)() else record_filter,
+                            run_by=default_user_name() or "cli", progress=progress)
     result = summary.as_json(children_only=args.children_only)
     if args.out:
         written = _write_check_csv(args.out, summary, args.children_only)
@@ -243,7 +258,15 @@ def cmd_disparity(args: argparse.Namespace) -> tuple[dict, int]:
 def cmd_export_pack(args: argparse.Namespace) -> tuple[dict, int]:
     from stopsearch_app.commands_export import run_cli
 
-    return run_cli(args)
+    with progress_bar(args.json) as progress:
+        return run_cli(args, progress=progress)
+
+
+def cmd_fetch(args: argparse.Namespace) -> tuple[dict, int]:
+    from stopsearch_app.fetch import run_cli
+
+    with progress_bar(args.json) as progress:
+        return run_cli(args, _engine, progress=progress)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
@@ -254,6 +277,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
     "coverage": cmd_coverage,
     "demo": cmd_demo,
     "check": cmd_check,
+    "fetch": cmd_fetch,
 }
 
 

@@ -231,7 +231,7 @@ def request_from_args(args) -> PackRequest:
                        redact=not bool(getattr(args, "no_redact", False)))
 
 
-def run_cli(args) -> tuple[dict, int]:
+def run_cli(args, progress=None) -> tuple[dict, int]:
     """``stopsearch export-pack``: (JSON object, exit status); ``_text`` is printed without ``--json``.
 
     ``args`` has db, out, filter_force, month_from, month_to, borough, age, area, ethnicity, sample,
@@ -242,7 +242,8 @@ def run_cli(args) -> tuple[dict, int]:
     request = request_from_args(args)
     engine = open_database(getattr(args, "db", None))
     try:
-        result = export_pack(engine, request, user=getattr(args, "user", None) or default_user_name() or "cli")
+        result = export_pack(engine, request, user=getattr(args, "user", None) or default_user_name() or "cli",
+                             progress=progress)
     finally:
         engine.dispose()
     output = result.as_json()

@@ -402,3 +402,30 @@ def _age_range_of(ages: pd.Series) -> pd.Series:
     bins = [-1, 9, 17, 24, 34, 200]
     labels = ["under 10", "10-17", "18-24", "25-34", "over 34"]
     return pd.cut(ages.astype("Float64").astype(float), bins=bins, labels=labels).astype(object).where(ages.notna(), None)
+
+
+# --- registration with io/reader_registry: a mapping or a workbook asks for this reader; a CSV with
+# the shipped template's canonical headers is one when no police.uk layout claims it ---
+
+def _has_canonical_headers(head: bytes) -> bool:
+    first_line = head[: head.find(b"\n") if b"\n" in head else len(head)].decode("utf-8-sig", errors="replace")
+    headers = {cell.strip() for cell in first_line.split(",")}
+    return "occurred_at" in headers and len(headers & set(FIELD_BY_NAME)) >= 5
+
+
+def _sniff(source, head: bytes, request) -> int:
+    from stopsearch_app.io.reader_registry import ASKED, FALLBACK, NO
+
+    if request.mapping is not None or source.suffix == ".xlsx":
+        return ASKED
+    return FALLBACK if _has_canonical_headers(head) else NO
+
+
+def _register() -> None:
+    from stopsearch_app.io.reader_registry import Reader, register
+
+    register(Reader("local", sniff=_sniff, open=lambda source, request: read_local_extract(
+        source.read_bytes(), source.name, mapping=request.mapping, force=request.force).as_stream()))
+
+
+_register()

@@ -553,3 +553,52 @@ def _normalise(raw: pd.DataFrame, name: str, forces: _ForceResolver, row_numbers
     records["fingerprint"] = identity.content_fingerprint(records)
     records["occurrence"] = state.occurrences.assign(records["force"], records["fingerprint"].to_numpy())
     return Chunk(records=records, quarantined=quarantined, rows_read=rows_read)
+
+
+# --- registration with io/reader_registry: the three police.uk layouts, recognised by content ---
+
+def _detected(head: bytes, name: str) -> SourceFormat | None:
+    try:
+        return detect_format(head, name)
+    except ImportRefused:
+        return None
+
+
+def _open_csv(source, request) -> FileStream:
+    from stopsearch_app.io.parallel_reader import stream_in_child_process
+
+    if source.suffix == ".csv" and source.member is None and request.mapping is None \
+            and request.parallel_min_bytes is not None and source.path.stat().st_size >= request.parallel_min_bytes:
+        return stream_in_child_process(source, request.force)
+    data = source.read_bytes()
+    detected = detect_format(data, source.name)
+    if detected is SourceFormat.POLICEUK_JSON:
+        raise ImportRefused(source.name, "this is JSON, not a police.uk CSV (use --format auto)")
+    return stream_policeuk(data, source.name, request.force, detected)
+
+
+def _refusal(source, head: bytes) -> str | None:
+    try:
+        detect_format(head, source.name)
+    except ImportRefused as refused:
+        return refused.reason
+    return None
+
+
+def _register() -> None:
+    from stopsearch_app.io.reader_registry import CONTENT, NO, Reader, register
+
+    register(Reader(
+        "policeuk-csv",
+        sniff=lambda source, head, request: CONTENT if _detected(head, source.name) in (
+            SourceFormat.POLICEUK_CSV, SourceFormat.POLICEUK_FLAT) else NO,
+        open=_open_csv, refusal=_refusal))
+    register(Reader(
+        "policeuk-json",
+        sniff=lambda source, head, request: CONTENT if _detected(head, source.name) is SourceFormat.POLICEUK_JSON
+        else NO,
+        open=lambda source, request: stream_policeuk(source.read_bytes(), source.name, request.force,
+                                                     SourceFormat.POLICEUK_JSON)))
+
+
+_register()

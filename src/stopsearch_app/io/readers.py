@@ -1,51 +1,40 @@
-"""Choosing the reader for a file: police.uk layouts by content, local extracts by format or mapping."""
+"""Choosing the reader for a file: each reader module registers a sniff and an open with
+``io/reader_registry``; this asks them all and opens the file with the surest."""
 
 from __future__ import annotations
 
-from stopsearch_app.domain.records import SourceFormat
+# Imported for their registrations (the order is the tie-break: police.uk layouts first).
+from stopsearch_app.io import local_extract, policeuk  # noqa: F401
+from stopsearch_app.io import reader_registry as registry
 from stopsearch_app.io.errors import ImportRefused
-from stopsearch_app.io.parallel_reader import PARALLEL_MIN_BYTES, stream_in_child_process
+from stopsearch_app.io.parallel_reader import PARALLEL_MIN_BYTES
 from stopsearch_app.io.parsed import FileStream
-from stopsearch_app.io.policeuk import detect_format, stream_policeuk
 from stopsearch_app.io.sources import SourceFile
+
 
 def make_reader(force: str | None = None, fmt: str = "auto", mapping=None, *,
                 parallel_min_bytes: int | None = None):
-    """A function SourceFile -> FileStream for the import loop. Police.uk CSVs of at least
-    ``parallel_min_bytes`` (default PARALLEL_MIN_BYTES) are parsed in a reader process."""
+    """A function SourceFile -> FileStream for the import loop. ``fmt`` names a reader (or "auto":
+    sniff); a mapping or a workbook always goes to the local-extract reader. Police.uk CSVs of at
+    least ``parallel_min_bytes`` (default PARALLEL_MIN_BYTES) are parsed in a reader process."""
+    if fmt != "auto":
+        registry.get(fmt)  # an unknown format fails here, before any file is read
 
     def read(source: SourceFile) -> FileStream:
-        if fmt in ("auto", "policeuk-csv") and mapping is None and source.suffix == ".csv" \
-                and source.member is None and source.path.stat().st_size >= (
-                    PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes):
-            return stream_in_child_process(source, force)
-        data = source.read_bytes()
-        if fmt == "local" or mapping is not None or source.suffix == ".xlsx":
-            from stopsearch_app.io.local_extract import read_local_extract
-
-            return read_local_extract(data, source.name, mapping=mapping, force=force).as_stream()
-        if fmt == "policeuk-csv":
-            detected = detect_format(data, source.name)
-            if detected is SourceFormat.POLICEUK_JSON:
-                raise ImportRefused(source.name, "this is JSON, not a police.uk CSV (use --format auto)")
-            return stream_policeuk(data, source.name, force, detected)
-        if fmt == "policeuk-json":
-            return stream_policeuk(data, source.name, force, SourceFormat.POLICEUK_JSON)
-        try:
-            return stream_policeuk(data, source.name, force)
-        except ImportRefused:
-            if _has_canonical_headers(data):  # the shipped template: a local extract needing no mapping
-                from stopsearch_app.io.local_extract import read_local_extract
-
-                return read_local_extract(data, source.name, force=force).as_stream()
-            raise
+        request = registry.ReadRequest(force, fmt, mapping, PARALLEL_MIN_BYTES if parallel_min_bytes is None
+                                       else parallel_min_bytes)
+        return choose(source, source.read_head(registry.HEAD_BYTES), request).open(source, request)
 
     return read
 
 
-def _has_canonical_headers(data: bytes) -> bool:
-    from stopsearch_app.domain.records import FIELD_BY_NAME
-
-    first_line = data[: data.find(b"\n") if b"\n" in data else len(data)].decode("utf-8-sig", errors="replace")
-    headers = {cell.strip() for cell in first_line.split(",")}
-    return "occurred_at" in headers and len(headers & set(FIELD_BY_NAME)) >= 5
+def choose(source: SourceFile, head: bytes, request: registry.ReadRequest) -> registry.Reader:
+    readers = registry.registered()
+    sureness = [(reader.sniff(source, head, request), -position, reader) for position, reader in enumerate(readers)]
+    best, _, reader = max(sureness, key=lambda item: item[:2])
+    if best == registry.ASKED or request.fmt == "auto" and best > registry.NO:
+        return reader
+    if request.fmt != "auto":
+        return registry.get(request.fmt)
+    reason = next((why for why in (r.refusal(source, head) for r in readers) if why), "no reader recognises this file")
+    raise ImportRefused(source.name, reason)

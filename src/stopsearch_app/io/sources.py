@@ -31,6 +31,14 @@ class SourceFile:
     def suffix(self) -> str:
         return Path(self.name).suffix.lower()
 
+    def read_head(self, size: int) -> bytes:
+        """The first ``size`` bytes (readers sniff these before deciding to read the whole file)."""
+        if self.member is None:
+            with self.path.open("rb") as handle:
+                return handle.read(size)
+        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as handle:
+            return handle.read(size)
+
     def read_bytes(self) -> bytes:
         if self.member is None:
             return self.path.read_bytes()

@@ -14,7 +14,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="stopsearch-app", description="Stop and Search Charter desktop app")
     parser.add_argument("--demo", action="store_true", help="open the demo database (built on first use)")
     parser.add_argument("--db", metavar="URL", help="SQLAlchemy database URL")
-    parser.add_argument("--screenshot", metavar="PNG", help=argparse.SUPPRESS)  # for docs and CI
+    parser.add_argument("--screenshot", metavar="PNG",
+                        help="open the main window, save it as a PNG and exit (docs, CI, checking a bundle)")
     parser.add_argument("--version", action="version", version=f"stopsearch-app {__version__}")
     return parser.parse_args(argv)
 

@@ -38,6 +38,8 @@ class Actions:
     QUIT = "quit"
     SAMPLES = "samples"
     EXPORT_PACK = "export_pack"
+    FETCH = "fetch_policeuk"
+    ABOUT = "about"
 
 
 class RecordsPage(QWidget):
@@ -215,6 +217,7 @@ class MainWindow(QMainWindow):
             (Actions.IMPORT_FOLDER, _("Import folder…"), None, self.import_folder),
             (Actions.IMPORT_ZIP, _("Import police.uk zip…"), None, self.import_zip),
             (Actions.IMPORT_LOCAL, _("Import local extract…"), None, self.import_local_extract),
+            (Actions.FETCH, _("Download from police.uk…"), None, self.show_fetch),
             (Actions.QUARANTINE, _("Quarantined rows…"), None, self.show_quarantine),
             (Actions.QUIT, _("Quit"), QKeySequence.StandardKey.Quit, self.close),
         ]
@@ -242,6 +245,12 @@ class MainWindow(QMainWindow):
         review_menu.addAction(export)
         toolbar.addAction(export)
         self.actions[Actions.EXPORT_PACK] = export
+        help_menu = self.menuBar().addMenu(_("&Help"))
+        about = QAction(_("About…"), self)
+        about.setObjectName(Actions.ABOUT)
+        about.triggered.connect(self.show_about)
+        help_menu.addAction(about)
+        self.actions[Actions.ABOUT] = about
 
     # --- import ---
     def _start_dir(self) -> str:
@@ -302,6 +311,23 @@ class MainWindow(QMainWindow):
                 return
             force = text.strip().lower() or None
         self.importer.start(paths, force)
+
+    fetch_base_url: str | None = None  # None: police.uk's own API (tests point it at a local server)
+
+    def show_fetch(self):
+        from stopsearch_app.ui.fetch_dialog import FetchDialog
+
+        self.fetch_dialog = FetchDialog(self._context, self, base_url=self.fetch_base_url)
+        self.fetch_dialog.open()
+        self.fetch_dialog.find_months()
+        return self.fetch_dialog
+
+    def show_about(self):
+        from stopsearch_app.ui.about_dialog import AboutDialog
+
+        self.about_dialog = AboutDialog(self)
+        self.about_dialog.open()
+        return self.about_dialog
 
     def show_samples(self) -> None:
         self.samples_dialog = SamplesDialog(self._context, self)

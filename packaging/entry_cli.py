@@ -1,0 +1,5 @@
+from entry import run
+
+from stopsearch_app.cli import main
+
+run(main)
