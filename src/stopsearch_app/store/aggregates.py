@@ -33,6 +33,7 @@ import threading
 import weakref
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, and_, case, func, or_, select
 from sqlalchemy.sql import ColumnElement
@@ -250,12 +251,12 @@ class Counts:
         )
 
     # --- helpers ------------------------------------------------------------------------------------
-    def _group_names(self, ids: pd.Series) -> list[str]:
+    def _group_names(self, ids: pd.Series) -> np.ndarray:
         names = {}
         for vocabulary_id in ids.unique():
             value = self._value(int(vocabulary_id)) if vocabulary_id != _NULL_ID else None
             names[vocabulary_id] = value if value in ETHNIC_GROUPS else UNKNOWN
-        return [names[i] for i in ids]
+        return ids.map(names).to_numpy(dtype=object)
 
     def _to_groups(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
         totals = frame.loc[:, list(COUNT_COLUMNS)].groupby(self._group_names(frame[column])).sum()
