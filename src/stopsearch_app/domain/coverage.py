@@ -132,6 +132,7 @@ class FlagSettings:
     absent_min_records: int = 500
     absent_usual_share: float = 0.01
     usual_shares: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    never_expected: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     constant_false_min_records: int = 100
 
     @classmethod
@@ -146,6 +147,7 @@ class FlagSettings:
                    absent_min_records=int(absent["min_records"]), absent_usual_share=float(absent["usual_share"]),
                    usual_shares={name: {k: float(v) for k, v in shares.items()}
                                  for name, shares in absent.get("usual_shares", {}).items()},
+                   never_expected={name: tuple(values) for name, values in absent.get("never_expected", {}).items()},
                    constant_false_min_records=int(data["constant_false"]["min_records"]))
 
 
@@ -235,8 +237,8 @@ class CoverageTable:
         seen_elsewhere = {category for other in others for category, n in other.categories.get(field_name, {}).items()
                           if n}
         usual = settings.usual_shares.get(field_name, {})
-        expected = seen_elsewhere | {category for category, share in usual.items()
-                                     if share > settings.absent_usual_share}
+        expected = (seen_elsewhere | {category for category, share in usual.items()
+                                      if share > settings.absent_usual_share}) - set(settings.never_expected.get(field_name, ()))
         order = list(usual) + sorted(expected - set(usual))
         return tuple(category for category in order if category in expected and not present.get(category))
 
