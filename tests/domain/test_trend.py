@@ -161,3 +161,16 @@ def city_months():
 
     counts = city_of_london_month_counts()
     return [MonthCounts(month, dict(row), dict(CITY_POPULATION)) for month, row in counts.items()]
+
+
+def test_months_that_cannot_bound_a_trend_give_no_trend_not_an_overflow():
+    """A group with no search in the first three months and forty in the fourth (near separation):
+    the fitted yearly change is unbounded. It used to overflow math.exp and stop the pack's charts."""
+    from stopsearch_app.domain.trend import MonthCounts, TrendReason, ratio_trend
+
+    counts = [(0, 10), (0, 12), (0, 9), (40, 11)]
+    months = [MonthCounts(f"2020-0{i + 1}", {"Other": c, "White": w}, {"Other": 481, "White": 5954})
+              for i, (c, w) in enumerate(counts)]
+    result = ratio_trend(months, group="Other")
+    assert result.shown is None and result.reason == TrendReason.UNBOUNDED
+    assert result.as_json()["ratio_change_per_year"] is None and "no trend" in result.note

@@ -41,6 +41,8 @@ QUASI_POISSON = "quasi-poisson-glm"
 MIN_MONTHS = 3  # fewer covered months leave no residual degrees of freedom worth the name
 MONTHS_PER_YEAR = 12
 TREND_GROUP = "Black"  # the cli.md trend is Black vs White
+MAX_LOG_CHANGE = 50.0  # |12 x log ratio change| beyond this is no estimate (and would overflow exp)
+UNBOUNDED = "unbounded"
 
 
 class TrendReason:
@@ -48,6 +50,7 @@ class TrendReason:
     NO_GROUP_SEARCHES = "no searches of the group in the covered months: no trend"
     NO_REFERENCE_SEARCHES = "no searches of White people in the covered months: no trend"
     NOT_CONVERGED = "the regression did not converge: no trend"
+    UNBOUNDED = "the months cannot bound the trend (its interval spans more than e^50 a year): no trend"
 
 
 @dataclass(frozen=True)
@@ -182,6 +185,8 @@ def ratio_trend(months: Sequence[MonthCounts], *, group: str = TREND_GROUP,
                              confidence=confidence)
     if fitted is None:
         return empty(TrendReason.NOT_CONVERGED)
+    if fitted is UNBOUNDED:
+        return empty(TrendReason.UNBOUNDED)
     poisson, quasi, dispersion = fitted
     shown, alternative = (quasi, poisson) if dispersion > 1 else (poisson, quasi)
     return TrendResult(group, reference, used, shown, alternative, dispersion, None,
@@ -190,11 +195,11 @@ def ratio_trend(months: Sequence[MonthCounts], *, group: str = TREND_GROUP,
 
 def interaction_fit(counts: Sequence[int], populations: Sequence[float], reference_counts: Sequence[int],
                     reference_populations: Sequence[float], times: Sequence[float], *,
-                    confidence: float = CONFIDENCE) -> tuple[TrendFit, TrendFit, float] | None:
+                    confidence: float = CONFIDENCE) -> tuple[TrendFit, TrendFit, float] | str | None:
     """(Poisson fit, quasi-Poisson fit, dispersion) of the group x time interaction, per year.
 
     Rows: one per time point for the group (indicator 1) and one for the reference (0). Returns None
-    when the fit does not converge. With two time points the model is saturated: the interaction is
+    when the fit does not converge, :data:`UNBOUNDED` when its interval is no estimate at all. With two time points the model is saturated: the interaction is
     then ln((a2/N2)/(b2/M2) / ((a1/N1)/(b1/M1))) per unit of time, SE sqrt(1/a1+1/b1+1/a2+1/b2).
     """
     times = np.asarray(times, dtype=float)
@@ -227,11 +232,19 @@ def interaction_fit(counts: Sequence[int], populations: Sequence[float], referen
         else:
             critical = z
             p_value = 2 * stats.norm.sf(abs(beta / scaled))
-        return TrendFit(method, math.exp(MONTHS_PER_YEAR * beta),
-                        math.exp(MONTHS_PER_YEAR * (beta - critical * scaled)),
-                        math.exp(MONTHS_PER_YEAR * (beta + critical * scaled)), float(p_value), scale)
+        logs = [MONTHS_PER_YEAR * value for value in (beta, beta - critical * scaled, beta + critical * scaled)]
+        if not all(math.isfinite(value) and abs(value) <= MAX_LOG_CHANGE for value in logs):
+            raise _Unbounded
+        return TrendFit(method, *(math.exp(value) for value in logs), float(p_value), scale)
 
-    return fit(POISSON, 1.0), fit(QUASI_POISSON, max(dispersion, 1e-12)), dispersion
+    try:
+        return fit(POISSON, 1.0), fit(QUASI_POISSON, max(dispersion, 1e-12)), dispersion
+    except _Unbounded:
+        return UNBOUNDED
+
+
+class _Unbounded(Exception):
+    """A yearly change (or its interval) the counts cannot bound: sparse months, near separation."""
 
 
 def _label(method: str) -> str:
