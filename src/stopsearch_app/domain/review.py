@@ -373,7 +373,7 @@ def redaction_version() -> str:
 
 
 # Record fields in anonymised views (review packs, panel mode): withheld entirely, or shown redacted.
-WITHHELD_FIELDS = ("source_ref", "officer_ref", "person_ref", "vehicle_reg", "latitude", "longitude", "location_text",
+WITHHELD_FIELDS = ("source_ref", "authorisation_ref", "officer_ref", "person_ref", "vehicle_reg", "latitude", "longitude", "location_text",
                    "occurred_at", "authorised_at", "safeguarding_referral_ref", "age_years")
 REDACTED_TEXT_FIELDS = ("grounds_text", "eip_justification_text", "aa_absence_reason", "force_reason",
                         "bwv_not_used_reason")
