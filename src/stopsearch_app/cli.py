@@ -185,8 +185,12 @@ def _write_check_csv(path: Path, summary, children_only: bool) -> int:
     long.insert(0, "record_id", long.pop("record").map(labels))
     long["verdict"] = long["verdict"].astype(str)
     path.parent.mkdir(parents=True, exist_ok=True)
-    long[["record_id", "rule_id", "verdict", "reason"]].to_csv(path, index=False)
-    return len(long)
+    from stopsearch_app.io.safe_csv import write_csv
+
+    # Excel-safe: a record reference such as "=1+1-2" must open as text, never run as a formula.
+    columns = ["record_id", "rule_id", "verdict", "reason"]
+    frame = long[columns].astype(object).where(long[columns].notna(), None)
+    return write_csv(path, columns, frame.itertuples(index=False, name=None))
 
 
 def _record_ids(summary) -> dict[int, str]:
