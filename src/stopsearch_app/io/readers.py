@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from stopsearch_app.domain.records import SourceFormat
 from stopsearch_app.io.errors import ImportRefused
+from stopsearch_app.io.limits import guarded
 from stopsearch_app.io.parallel_reader import PARALLEL_MIN_BYTES, stream_in_child_process
 from stopsearch_app.io.parsed import FileStream
 from stopsearch_app.io.policeuk import detect_format, stream_policeuk
@@ -40,7 +41,7 @@ def make_reader(force: str | None = None, fmt: str = "auto", mapping=None, *,
                 return read_local_extract(data, source.name, force=force).as_stream()
             raise
 
-    return read
+    return guarded(read)  # io/limits.py: any parser failure on a hostile file is a one-line refusal
 
 
 def _has_canonical_headers(data: bytes) -> bool:
