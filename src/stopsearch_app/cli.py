@@ -236,12 +236,20 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
 }
 
 
+def _print_notice(message: str) -> None:
+    print(f"stopsearch: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = COMMANDS.get(args.command)
     if handler is None:
         parser.error(f"unknown command: {args.command}")
+    from stopsearch_app.store.database import on_notice
+
+    # a backup made before upgrading the database is said on stderr (stdout stays the JSON)
+    on_notice(_print_notice)
     try:
         result, status = handler(args)
     except BadRequest as error:
