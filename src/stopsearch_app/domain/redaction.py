@@ -53,16 +53,21 @@ class RedactionRule:
 
     def _word_spans(self, text: str) -> list[tuple[int, int]]:
         tokens = list(_WORD.finditer(text))
+        keys = [_POSSESSIVE.sub("", t.group()).lower() for t in tokens]
+        firsts = self._first_words()
         spans: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens):
+            if keys[i] not in firsts and "-" not in keys[i]:  # most words: one set lookup
+                i += 1
+                continue
             for size in range(min(self.longest, len(tokens) - i), 0, -1):
                 window = tokens[i:i + size]
                 if any(text[a.end():b.start()].strip() for a, b in zip(window, window[1:])):
                     continue  # a phrase is words separated by white space only
                 if self.capitalised and not all(_is_capitalised(t.group()) for t in window):
                     continue
-                if self._listed(tuple(t.group() for t in window)):
+                if self._listed(tuple(keys[i:i + size])):
                     spans.append((window[0].start(), window[-1].end()))
                     i += size
                     break
@@ -70,11 +75,17 @@ class RedactionRule:
                 i += 1
         return spans
 
-    def _listed(self, words: tuple[str, ...]) -> bool:
-        key = tuple(_POSSESSIVE.sub("", w).lower() for w in words)
+    def _first_words(self) -> frozenset[str]:
+        cached = self.__dict__.get("_firsts")
+        if cached is None:
+            cached = frozenset(phrase[0] for phrase in self.phrases)
+            object.__setattr__(self, "_firsts", cached)
+        return cached
+
+    def _listed(self, key: tuple[str, ...]) -> bool:
         if key in self.phrases:
             return True
-        if len(words) == 1 and "-" in words[0]:  # "Ali-Khan", "Smith-Boateng"
+        if len(key) == 1 and "-" in key[0]:  # "Ali-Khan", "Smith-Boateng"
             return any((part,) in self.phrases for part in key[0].split("-"))
         return False
 

@@ -162,6 +162,9 @@ def _refusal(name: str, error: BaseException) -> ImportRefused:
         return ImportRefused(name, "the file is nested too deeply to read")
     if isinstance(error, MemoryError):
         return ImportRefused(name, "the file is too large to read in the memory available")
+    if isinstance(error, (TypeError, KeyError, AttributeError, IndexError)):
+        return ImportRefused(name, "the file cannot be read: a value has the wrong type or shape "
+                                   f"({type(error).__name__}: {_one_line(error)})")
     return ImportRefused(name, f"the file cannot be read: {type(error).__name__}: {_one_line(error)}")
 
 
