@@ -57,13 +57,13 @@ class Settings:
         except FileNotFoundError:
             return cls(user_name=default_user_name())
         except (OSError, ValueError) as error:
-            return cls._kept_aside(path, {}, f"cannot be read ({error})")
+            return cls._kept_aside(path, {}, f"cannot be read: {error}")
         try:
             data = json.loads(text)
         except ValueError as error:
-            return cls._kept_aside(path, {}, f"is not valid JSON ({error})")
+            return cls._kept_aside(path, {}, f"not valid JSON, line {getattr(error, 'lineno', '?')}")
         if not isinstance(data, dict):
-            return cls._kept_aside(path, {}, "is not a JSON object")
+            return cls._kept_aside(path, {}, "not a JSON object")
         data = _migrate(data)
         defaults = asdict(cls())
         good = {key: value for key, value in data.items()
@@ -71,7 +71,7 @@ class Settings:
                 and not (isinstance(value, bool) and not isinstance(defaults[key], bool))}
         wrong = sorted(key for key in data if key in defaults and key not in good)
         if wrong:
-            return cls._kept_aside(path, good, f"has values of the wrong type ({', '.join(wrong)})")
+            return cls._kept_aside(path, good, f"wrong type of value: {', '.join(wrong)}")
         return cls(**good)
 
     @classmethod
@@ -84,7 +84,7 @@ class Settings:
         except OSError:
             where = "left where it is"
         settings = cls(**{"user_name": default_user_name(), **good})
-        settings.load_notice = f"the settings file {path} {why}: it was {where}, and defaults are used"
+        settings.load_notice = f"settings file {path} was corrupt ({why}): {where}; defaults used"
         return settings
 
     def save(self, path: Path | None = None) -> None:

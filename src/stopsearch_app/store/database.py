@@ -140,7 +140,7 @@ def migrate(engine: Engine) -> None:
     path = _sqlite_file(engine) if current is not None else None
     backup = backup_before_upgrade(path, current) if path is not None else None
     if backup is not None:
-        _notice(f"database upgraded from schema {current} to {head}; the old database was kept at {backup}")
+        _notice(f"database upgraded (schema {current} to {head}); the old one is kept at {backup}")
     config = _alembic_config(engine)
     try:
         with engine.begin() as connection:

@@ -90,7 +90,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     freeze_start_up_objects()
     for notice in notices:
         print(f"stopsearch-app: {notice}", file=sys.stderr)
-        window.statusBar().showMessage(notice, 30_000)
+    if notices:
+        import re
+
+        from PySide6.QtWidgets import QMessageBox
+
+        # The status bar names files only (full paths do not fit); the message box has everything.
+        short = [re.sub(r"\s*\(.*?\)", "", re.sub(r"(?:/[^\s/]+)+/([^\s/]+)", r"\1", n)) for n in notices]
+        window.statusBar().showMessage(" · ".join(" ".join(s.split()) for s in short), 120_000)
+        if not args.screenshot:
+            box = QMessageBox(QMessageBox.Icon.Information, "Kept for you", "\n\n".join(notices),
+                              parent=window)
+            box.open()  # not modal: the app is usable at once
     if args.screenshot:
         def grab() -> None:
             if window.records_page.is_loading():
