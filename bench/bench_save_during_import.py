@@ -63,7 +63,7 @@ def main() -> None:
     while not done.is_set():
         started = time.monotonic()
         try:
-            state = ChangeFinding(engine, record_id, "supervisor", {**state.fields, "note": f"n{len(latencies)}"},
+            state = ChangeFinding(engine, record_id, "supervisor", {**state.fields, "note": f"n{len(latencies) + len(failures) + 1}"},
                                   who="bench", why="bench", expected_version=state.version).do()
             latencies.append(round(time.monotonic() - started, 2))
         except Exception as error:  # noqa: BLE001 - counted
