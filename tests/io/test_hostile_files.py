@@ -103,3 +103,12 @@ def test_machine_protecting_limits_refuse_rather_than_read(tmp_path, engine):
     report = import_sources(engine, list(expand([bomb])), read)
     assert "zip bomb" in report.files[0].error
     assert stats(engine).records == before
+
+
+def test_line_ending_repair_never_touches_a_binary_workbook():
+    from stopsearch_app.io.limits import check_data, json_depth
+
+    workbook = b"PK\x03\x04" + bytes(range(256)).replace(b"\n", b"")
+    assert check_data(workbook, "extract.xlsx") == workbook
+    assert check_data(b"a,b\rc,d\r", "x.csv") == b"a,b\nc,d\n"
+    assert json_depth(b'[{"a": "[[[[", "b": [1]}]') == 3  # brackets inside strings do not count

@@ -34,16 +34,21 @@ print("done", flush=True)
 """
 
 
+def _complete(folder: Path) -> None:
+    pack = read_pack(folder)  # raises when a file is missing or differs from its hash
+    listed = {item["name"] for item in pack.manifest["files"]} | {MANIFEST}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    assert present == listed, present ^ listed
+
+
 def _consistent(target: Path) -> None:
-    """The target is absent or a complete pack (every file its manifest lists, hashes equal, nothing
-    more); a temporary leftover never holds a manifest."""
+    """Every folder with a manifest (the target, or a hidden leftover of a kill) is a complete pack: each
+    file its manifest lists, hashes equal, nothing more. A half-written folder never has a manifest."""
     if target.exists():
-        pack = read_pack(target)  # raises when a file is missing or differs from its hash
-        listed = {item["name"] for item in pack.manifest["files"]} | {MANIFEST}
-        present = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()}
-        assert present == listed, present ^ listed
-    for leftover in target.parent.glob(f".{target.name}.tmp-*"):
-        assert not (leftover / MANIFEST).exists(), leftover
+        _complete(target)
+    for leftover in target.parent.glob(f".{target.name}.*"):
+        if (leftover / MANIFEST).exists():
+            _complete(leftover)  # the previous pack, killed in the instant after the swap
 
 
 def test_kill_9_during_export_and_re_export_never_leaves_a_stale_manifest(tmp_path):

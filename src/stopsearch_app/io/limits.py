@@ -138,10 +138,10 @@ def check_data(data: bytes, name: str) -> bytes:
         if depth > lim.max_json_depth:
             raise ImportRefused(name, f"the JSON is nested {depth:,} deep, over the limit of {lim.max_json_depth}")
         return data
+    if name.lower().endswith(".xlsx") or data[:2] == b"PK":
+        return data  # a zip (xlsx): binary, its own reader checks it
     if b"\r" in data[:lim.max_header_bytes] and b"\n" not in data:
         data = data.replace(b"\r", b"\n")  # old Mac line endings: the same rows, readable
-    if name.lower().endswith(".xlsx") or data[:2] == b"PK":
-        return data
     end = data.find(b"\n", 0, lim.max_header_bytes + 1)
     if end < 0 and len(data) > lim.max_header_bytes:
         raise ImportRefused(name, f"no line break in the first {_megabytes(lim.max_header_bytes)}: not a CSV file")

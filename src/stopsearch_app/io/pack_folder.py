@@ -5,7 +5,8 @@ manifest last (written as ``manifest.json.part`` and renamed), then the folder i
 Over an existing pack the two folders are exchanged atomically (Linux ``renameat2(RENAME_EXCHANGE)``;
 elsewhere the old pack is moved aside first, so for a moment there is no pack, never a mixed one) and
 the old one deleted. Leftovers of a killed export are hidden folders (``.NAME.tmp-*``, never holding a
-manifest; ``.NAME.old-*``, a complete old pack) and are removed by the next export to that target.
+manifest, or, killed in the instant after the swap, the complete previous pack whose manifest still
+matches its files; ``.NAME.old-*`` likewise) and are removed by the next export to that target.
 
 Packs hold personal data even redacted: folders are 0o700 and files 0o600 (the user only).
 """
@@ -69,14 +70,21 @@ def finish(temporary: Path, target: Path) -> None:
     if not target.exists():
         os.rename(temporary, target)
     elif _exchange(temporary, target):
-        shutil.rmtree(temporary, ignore_errors=True)  # now holds the old pack
+        _discard(temporary)  # now holds the old pack
     else:
         aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
         os.rmdir(aside)
         os.rename(target, aside)
         os.rename(temporary, target)
-        shutil.rmtree(aside, ignore_errors=True)
+        _discard(aside)
     _fsync_dir(target.parent)
+
+
+def _discard(old_pack: Path) -> None:
+    """Delete a replaced pack, its manifest first: a kill part-way leaves files without a manifest."""
+    for manifest in old_pack.glob("manifest.json"):
+        manifest.unlink(missing_ok=True)
+    shutil.rmtree(old_pack, ignore_errors=True)
 
 
 def abandon(temporary: Path) -> None:
