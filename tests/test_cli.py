@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+
 import json
 
 import pytest
@@ -80,10 +82,11 @@ def test_check_on_the_met_file_is_honest(capsys, db_url, met_file, tmp_path):
         assert rules[rule_id]["not_assessable"] == 1_856
     assert rules["S9"]["not_recorded"] == 1_856
     assert sorted(result["assessable_rules"]) == ["K3", "K4", "K5", "L1", "L2", "Q1", "Q2", "S9"]
-    lines = out.read_text().splitlines()
-    assert lines[0] == "record_id,rule_id,verdict,reason"
+    with out.open(encoding="utf-8-sig", newline="") as handle:  # the Excel-safe writer: BOM, quoted text
+        lines = list(csv.reader(handle))
+    assert lines[0] == ["record_id", "rule_id", "verdict", "reason"]
     assert len(lines) - 1 == 1_856 * len(rules)
-    assert lines[1].startswith("metropolitan-2022-09-")
+    assert lines[1][0].startswith("metropolitan-2022-09-")
 
 
 def test_check_out_uses_the_extracts_own_reference(capsys, db_url, tmp_path):
@@ -94,8 +97,24 @@ def test_check_out_uses_the_extracts_own_reference(capsys, db_url, tmp_path):
     out = tmp_path / "verdicts.csv"
     status, result, _ = run(capsys, "--db", db_url, "check", "--out", str(out), "--json")
     assert status == 0
-    first = out.read_text().splitlines()[1]
-    assert first.startswith("MPS-SS-")
+    first = out.read_text(encoding="utf-8-sig").splitlines()[1]
+    assert first.startswith('"MPS-SS-')
+
+
+def test_check_out_never_writes_a_formula_from_a_record_reference(capsys, db_url, tmp_path):
+    from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
+
+    frame = generate_extract(rows=100, seed=3)
+    frame.loc[0, "source_ref"] = "=1+1-2"
+    frame.loc[1, "source_ref"] = "@SUM(A1:A2)"
+    path = write_csv(tmp_path / "extract.csv", frame)
+    assert run(capsys, "--db", db_url, "import", str(path), "--format", "local", "--json")[0] == 0
+    out = tmp_path / "verdicts.csv"
+    assert run(capsys, "--db", db_url, "check", "--out", str(out), "--json")[0] == 0
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        cells = [row[0] for row in csv.reader(handle)][1:]
+    assert "'=1+1-2" in cells and "'@SUM(A1:A2)" in cells
+    assert not [cell for cell in cells if cell.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
 
 def test_check_with_an_unknown_rule_set_exits_1(capsys, db_url):

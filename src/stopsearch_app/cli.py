@@ -211,8 +211,12 @@ def _write_check_csv(path: Path, summary, children_only: bool) -> int:
     long.insert(0, "record_id", long.pop("record").map(labels))
     long["verdict"] = long["verdict"].astype(str)
     path.parent.mkdir(parents=True, exist_ok=True)
-    long[["record_id", "rule_id", "verdict", "reason"]].to_csv(path, index=False)
-    return len(long)
+    from stopsearch_app.io.safe_csv import write_csv
+
+    # Excel-safe: a record reference such as "=1+1-2" must open as text, never run as a formula.
+    columns = ["record_id", "rule_id", "verdict", "reason"]
+    frame = long[columns].astype(object).where(long[columns].notna(), None)
+    return write_csv(path, columns, frame.itertuples(index=False, name=None))
 
 
 def _record_ids(summary) -> dict[int, str]:
@@ -281,12 +285,20 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], tuple[dict, int]]] = {
 }
 
 
+def _print_notice(message: str) -> None:
+    print(f"stopsearch: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = COMMANDS.get(args.command)
     if handler is None:
         parser.error(f"unknown command: {args.command}")
+    from stopsearch_app.store.database import on_notice
+
+    # a backup made before upgrading the database is said on stderr (stdout stays the JSON)
+    on_notice(_print_notice)
     try:
         result, status = handler(args)
     except BadRequest as error:

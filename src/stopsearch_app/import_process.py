@@ -10,6 +10,7 @@ file as usual, and reports progress and the final report through a queue.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import time
 from collections.abc import Callable
@@ -26,7 +27,10 @@ def can_run_in_child(db_url: str) -> bool:
 
 
 def _child(db_url: str, paths: list[str], force: str | None, fmt: str, mapping_json: dict | None, user: str,
-           messages: multiprocessing.Queue, cancel, parallel_min_bytes: int | None) -> None:
+           messages: multiprocessing.Queue, cancel, parallel_min_bytes: int | None, parent_pid: int = 0) -> None:
+    from stopsearch_app.io.lifeline import die_with_parent
+
+    die_with_parent(parent_pid or None)  # the app killed: end now (the open transaction rolls back)
     try:
         from stopsearch_app.io.mapping import ColumnMapping
         from stopsearch_app.io.readers import make_reader
@@ -66,9 +70,11 @@ def import_in_child(db_url: str, paths: list[Path], *, force: str | None, fmt: s
     messages: multiprocessing.Queue = context.Queue()
     cancel = context.Event()
     # Not a daemon: a daemon process may not start the reader process that large files are parsed in.
-    # It stops on its own if this process goes away (see is_cancelled in _child).
+    # It ends at once if this process goes away (io/lifeline.py), and its reader process with it.
+    # The database URL travels through the spawn pipe (pickled arguments), never argv.
     process = context.Process(target=_child, args=(db_url, [str(p) for p in paths], force, fmt, mapping_json, user,
-                                                   messages, cancel, parallel_min_bytes), name="stopsearch-import")
+                                                   messages, cancel, parallel_min_bytes, os.getpid()),
+                              name="stopsearch-import")
     process.start()
     try:
         while True:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import getpass
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import ClassVar
 
 from platformdirs import user_config_dir
 
@@ -41,16 +43,49 @@ class Settings:
     def path(cls) -> Path:
         return Path(user_config_dir(APP_NAME, appauthor=False)) / "settings.json"
 
+    # Set by load() when the file was corrupt and kept aside: the app and CLI can tell the user.
+    load_notice: ClassVar[str] = ""
+
     @classmethod
     def load(cls, path: Path | None = None) -> Settings:
+        """The settings of ``path``. A corrupt file (not JSON, not an object, a value of the wrong type)
+        is renamed ``settings.corrupt-<timestamp>.json`` beside itself, never silently overwritten by the
+        next save; its readable values of the right type are still used."""
         path = Path(path) if path else cls.path()
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return cls(user_name=default_user_name())
+        except (OSError, ValueError) as error:
+            return cls._kept_aside(path, {}, f"cannot be read: {error}")
+        try:
+            data = json.loads(text)
+        except ValueError as error:
+            return cls._kept_aside(path, {}, f"not valid JSON, line {getattr(error, 'lineno', '?')}")
+        if not isinstance(data, dict):
+            return cls._kept_aside(path, {}, "not a JSON object")
         data = _migrate(data)
-        known = {name for name in cls.__dataclass_fields__}
-        return cls(**{key: value for key, value in data.items() if key in known})
+        defaults = asdict(cls())
+        good = {key: value for key, value in data.items()
+                if key in defaults and isinstance(value, type(defaults[key]))
+                and not (isinstance(value, bool) and not isinstance(defaults[key], bool))}
+        wrong = sorted(key for key in data if key in defaults and key not in good)
+        if wrong:
+            return cls._kept_aside(path, good, f"wrong type of value: {', '.join(wrong)}")
+        return cls(**good)
+
+    @classmethod
+    def _kept_aside(cls, path: Path, good: dict, why: str) -> Settings:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        aside = path.with_name(f"{path.stem}.corrupt-{stamp}{path.suffix}")
+        try:
+            path.replace(aside)
+            where = f"kept as {aside}"
+        except OSError:
+            where = "left where it is"
+        settings = cls(**{"user_name": default_user_name(), **good})
+        settings.load_notice = f"settings file {path} was corrupt ({why}): {where}; defaults used"
+        return settings
 
     def save(self, path: Path | None = None) -> None:
         path = Path(path) if path else self.path()

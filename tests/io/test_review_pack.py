@@ -133,7 +133,7 @@ def test_a_redacted_pack_drops_personal_columns_and_redacts_text(tmp_path):
     assert pack.redacted
     assert "officer_ref" not in pack.records and "occurred_at" not in pack.records
     assert "grounds_text" not in pack.records
-    assert pack.records["grounds_text_redacted"][0] == "Caller [name], [phone], said so"
+    assert pack.records["grounds_text_redacted"][0] == "Caller Ms [name], [phone], said so"  # the title stays
     assert "updated_by" not in pack.findings and "note_redacted" in pack.findings
     assert pack.findings["updated_at"][0] == date(2025, 8, 1)  # the day only
     verdicts = pack.summary[pack.summary["section"] == "verdicts"].set_index("item")
@@ -200,8 +200,12 @@ def test_a_redacted_pack_from_the_database_holds_no_personal_detail(checked, tmp
     assert set(pack.records["G3"].dropna()) <= {"pass", "fail", "review", "not_recorded", "not_assessable",
                                                  "not_applicable"}
     supervisor_row = pack.findings[pack.findings["kind"] == "supervisor"].iloc[0]
-    assert supervisor_row["record_id"] == record_id
-    assert supervisor_row["note_redacted"] == "=HYPERLINK(\"x\") [name], [phone]"  # redacted, and re-read as text
+    # the record id is the pack's pseudonym, the same in records.csv and findings.csv
+    assert supervisor_row["record_id"] == result.pseudonyms[record_id] != record_id
+    assert supervisor_row["record_id"] in set(pack.records["record_id"])
+    assert not set(pack.records["record_id"]) & set(result.pseudonyms)
+    assert "authorisation_ref" not in pack.records
+    assert supervisor_row["note_redacted"] == "=HYPERLINK(\"x\") Mr [name], [phone]"  # redacted, and re-read as text
     panel_row = pack.findings[pack.findings["kind"] == "panel"].iloc[0]
     assert (panel_row["rag"], panel_row["learning_note_redacted"], panel_row["police_response_redacted"]) == (
         "amber", "-2 points", "@noted")
@@ -229,10 +233,14 @@ def test_no_redact_keeps_everything_and_says_so(checked, tmp_path):
 
 def test_a_sample_pack_is_reproducible_and_records_its_seed(checked, tmp_path):
     request = PackRequest(out=tmp_path / "a", age="child", sample=12, seed=2024)
-    first = read_pack(export_pack(checked, request, user="Sgt Adams").path)
-    second = read_pack(export_pack(checked, PackRequest(out=tmp_path / "b", age="child", sample=12, seed=2024),
-                                   user="Sgt Adams").path)
-    assert first.records["record_id"].tolist() == second.records["record_id"].tolist()
+    first_result = export_pack(checked, request, user="Sgt Adams")
+    second_result = export_pack(checked, PackRequest(out=tmp_path / "b", age="child", sample=12, seed=2024),
+                                user="Sgt Adams")
+    first, second = read_pack(first_result.path), read_pack(second_result.path)
+    real = [{v: k for k, v in result.pseudonyms.items()} for result in (first_result, second_result)]
+    assert [real[0][p] for p in first.records["record_id"]] == [real[1][p] for p in second.records["record_id"]]
+    # the same records under other pseudonyms: two packs cannot be joined by their ids
+    assert not set(first.records["record_id"]) & set(second.records["record_id"])
     sample = first.manifest["sample"]
     assert sample["seed"] == 2024 and sample["n"] == 12 and sample["size"] == len(first.records)
     assert sample["always_included"] == len(first.records) - 12

@@ -99,7 +99,9 @@ def test_left_out_says_what_each_restriction_removed(small_db):
         assert (left.other_forces, left.vehicle_only, left.age_not_recorded, left.no_borough) == (9, 0, 2, 0)
         assert source.left_out(LONDON).vehicle_only == 2
         # police.uk files record no borough, but every row here has coordinates in London (51.5, -0.1)
-        assert left.borough_recorded == source.by_group(LONDON.with_(person_only=False))["searches"].sum() == 41
+        placed = source.left_out(LONDON.with_(age="10-17", boroughs=("Southwark",)))
+        assert placed.borough_recorded == source.by_group(LONDON.with_(person_only=False))["searches"].sum() == 41
+        assert placed.no_borough == 0
         assert source.left_out(Selection(age="10-17")).other_forces == 0  # no area: nothing outside it
         assert source.left_out(LONDON).age_not_recorded == 0  # "all" ages needs no age
 

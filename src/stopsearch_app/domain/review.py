@@ -46,6 +46,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from stopsearch_app.domain import redaction as _redaction
 from stopsearch_app.domain.identity import record_id as make_record_id
 from stopsearch_app.domain.records import SUSPICIONLESS_POWERS
 from stopsearch_app.resources import load_toml
@@ -343,52 +344,14 @@ def describe_change(before: Mapping[str, object] | None, after: Mapping[str, obj
 
 
 # --- redaction ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class RedactionRule:
-    name: str
-    pattern: re.Pattern[str]
-    replacement: str
-    removed: tuple[str, ...] = ()
-    secret: tuple[str, ...] = ()
-    kept: tuple[str, ...] = ()
+# The engine lives in domain/redaction.py; these names stay here for the callers that import them.
+RedactionRule = _redaction.RedactionRule
+Redaction = _redaction.Redaction
+NAMES_FILE = ("review", "names.toml")
 
 
-@dataclass(frozen=True)
-class Redaction:
-    version: str
-    rules: tuple[RedactionRule, ...]
-
-    def __call__(self, text: str) -> str:
-        for rule in self.rules:
-            text = rule.pattern.sub(rule.replacement, text)
-        return text
-
-
-def _list_pattern(phrases: Sequence[str]) -> str:
-    ordered = sorted({str(p) for p in phrases}, key=lambda p: (-len(p), p))
-    return "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in ordered)
-
-
-def parse_redaction(data: Mapping) -> Redaction:
-    """Compile the rules of redaction.toml (``<<name>>`` becomes a fragment, inserted as written, or a
-    phrase list as alternatives); ValueError naming the rule whose pattern does not compile."""
-    lists = {name: str(fragment) for name, fragment in data.get("fragments", {}).items()}
-    lists |= {name: _list_pattern(values) for name, values in data.get("lists", {}).items()}
-    rules = []
-    for raw in data.get("rule", ()):
-        source = str(raw["pattern"])
-        for name, alternatives in lists.items():
-            source = source.replace(f"<<{name}>>", alternatives)
-        if "<<" in source:
-            raise ValueError(f"redaction rule {raw.get('name')}: unknown list in {raw['pattern']!r}")
-        flags = re.IGNORECASE if "i" in str(raw.get("flags", "")) else 0
-        try:
-            pattern = re.compile(source, flags)
-        except re.error as error:
-            raise ValueError(f"redaction rule {raw.get('name')}: {error}") from error
-        rules.append(RedactionRule(str(raw["name"]), pattern, str(raw["replacement"]), tuple(raw.get("removed", ())),
-                                   tuple(raw.get("secret", ())), tuple(raw.get("kept", ()))))
-    return Redaction(str(data.get("version", "")), tuple(rules))
+def parse_redaction(data: Mapping, word_lists: Mapping | None = None) -> Redaction:
+    return _redaction.parse_redaction(data, load_toml(*NAMES_FILE) if word_lists is None else word_lists)
 
 
 @cache
@@ -410,7 +373,7 @@ def redaction_version() -> str:
 
 
 # Record fields in anonymised views (review packs, panel mode): withheld entirely, or shown redacted.
-WITHHELD_FIELDS = ("source_ref", "officer_ref", "person_ref", "vehicle_reg", "latitude", "longitude", "location_text",
+WITHHELD_FIELDS = ("source_ref", "authorisation_ref", "officer_ref", "person_ref", "vehicle_reg", "latitude", "longitude", "location_text",
                    "occurred_at", "authorised_at", "safeguarding_referral_ref", "age_years")
 REDACTED_TEXT_FIELDS = ("grounds_text", "eip_justification_text", "aa_absence_reason", "force_reason",
                         "bwv_not_used_reason")

@@ -9,6 +9,7 @@ Qt's threads) costs ~0.5 s to start, so only files above PARALLEL_MIN_BYTES use 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 from collections.abc import Iterator
 
@@ -21,9 +22,13 @@ PARALLEL_MIN_BYTES = 48 << 20  # ~250,000 police.uk rows
 _START_TIMEOUT = 120.0
 
 
-def _child(source: SourceFile, force: str | None, fmt: str | None, out: multiprocessing.Queue) -> None:
+def _child(source: SourceFile, force: str | None, fmt: str | None, out: multiprocessing.Queue,
+           parent_pid: int = 0) -> None:
     """Runs in the child process: parse and send ('header', ...), ('chunk', Chunk)..., ('end', ...)."""
+    from stopsearch_app.io.lifeline import die_with_parent
     from stopsearch_app.io.policeuk import sha256_of, stream_policeuk
+
+    die_with_parent(parent_pid or None)  # a killed import must not leave this process parsing
 
     try:
         data = source.read_bytes()
@@ -43,7 +48,7 @@ def stream_in_child_process(source: SourceFile, force: str | None = None,
                             fmt: SourceFormat | None = None) -> FileStream:
     context = multiprocessing.get_context("spawn")
     messages: multiprocessing.Queue = context.Queue(maxsize=3)
-    process = context.Process(target=_child, args=(source, force, str(fmt) if fmt else None, messages),
+    process = context.Process(target=_child, args=(source, force, str(fmt) if fmt else None, messages, os.getpid()),
                               name="stopsearch-reader", daemon=True)
     process.start()
     first = _receive(messages, process)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from stopsearch_app.io import local_extract, policeuk  # noqa: F401
 from stopsearch_app.io import reader_registry as registry
 from stopsearch_app.io.errors import ImportRefused
+from stopsearch_app.io.limits import guarded
 from stopsearch_app.io.parallel_reader import PARALLEL_MIN_BYTES
 from stopsearch_app.io.parsed import FileStream
 from stopsearch_app.io.sources import SourceFile
@@ -25,7 +26,7 @@ def make_reader(force: str | None = None, fmt: str = "auto", mapping=None, *,
                                        else parallel_min_bytes)
         return choose(source, source.read_head(registry.HEAD_BYTES), request).open(source, request)
 
-    return read
+    return guarded(read)  # io/limits.py: any parser failure on a hostile file is a one-line refusal
 
 
 def choose(source: SourceFile, head: bytes, request: registry.ReadRequest) -> registry.Reader:

@@ -11,12 +11,14 @@
   table (counts under 10 shown as ``<10`` and their rates left blank), its notes, and the sample's strata;
 * ``charts/*.png`` when a chart renderer is given (the desktop app passes one; the command line has
   none and the manifest says so);
-* ``manifest.json``: what was selected and how (filters, sample seed and strata, rule set, Census
+* ``manifest.json`` (written last): what was selected and how (filters, sample seed and strata, rule set, Census
   table), when and by whom, the app version, the redaction rule, each file's SHA-256, rows and typed
   columns, and the ``redacted`` flag.
 
 **Redacted (the default)**: no officer, person or vehicle references, no force reference column
-(``source_ref``; the ``record_id`` stays: it is how responses find the record), no exact time (the day
+(``source_ref``) nor authorisation reference, ``record_id`` a per-pack pseudonym (a keyed hash under a
+random key never stored in the pack; :attr:`PackResult.pseudonyms` maps them back for the app that wrote
+it), no exact time (the day
 only) or coordinates or location text, no exact age (the age band and child band stay), no
 safeguarding referral reference (whether one was recorded stays), every free text passed through
 :func:`stopsearch_app.domain.review.redact` (columns renamed ``..._redacted``), findings without the
@@ -24,16 +26,20 @@ reviewer's name, and counts under 10 suppressed in every aggregate. **Unredacted
 everything, and the manifest says ``"redacted": false`` and that the pack is for the supervisor's own
 use only.
 
-The CSVs follow :mod:`stopsearch_app.io.pack_csv` (UTF-8 with BOM, formula-injection escaping, date-like
+The folder is written beside the target and renamed into place, the manifest last; folders 0o700, files
+0o600 (:mod:`stopsearch_app.io.pack_folder`). The CSVs follow :mod:`stopsearch_app.io.pack_csv` (UTF-8 with BOM, formula-injection escaping, date-like
 text kept as text); :func:`read_pack` reads a pack back to the same values and checks the hashes.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import math
+import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,6 +49,7 @@ import pandas as pd
 from stopsearch_app.domain import review
 from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS
 from stopsearch_app.domain.records import GOWISELY_ITEMS
+from stopsearch_app.io import pack_folder
 from stopsearch_app.io.pack_csv import CONVENTIONS, SUPPRESSED, read_table, sha256_of, write_table
 
 PACK_FORMAT = "stopsearch-review-pack"
@@ -89,6 +96,8 @@ class PackResult:
     findings: int
     redacted: bool
     manifest: Mapping[str, object]
+    # real record id -> the pack's pseudonym (redacted packs); kept by the caller, never in the pack
+    pseudonyms: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def as_json(self) -> dict[str, object]:
         return {"path": str(self.path), "files": list(self.files), "records": self.records, "redacted": self.redacted,
@@ -118,7 +127,7 @@ RECORD_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("outcome", "text", True), ("outcome_code", "text", True), ("outcome_linked", "bool", True),
     *((name, "bool", True) for name in _LOCAL_FLAGS),
     ("persons_present_count", "int", True), ("detention_minutes", "int", True),
-    ("authorisation_ref", "text", True), ("authorising_rank", "text", True), ("authorised_at", "datetime", False),
+    ("authorisation_ref", "text", False), ("authorising_rank", "text", True), ("authorised_at", "datetime", False),
     ("safeguarding_referral_recorded", "bool", True), ("safeguarding_referral_ref", "text", False),
     ("officer_station", "text", True), ("officer_ref", "text", False), ("person_ref", "text", False),
     ("vehicle_reg", "text", False),
@@ -304,10 +313,42 @@ def write_pack(folder: str | Path, content: PackContent, *, redacted: bool = Tru
                chart_renderer: ChartRenderer | None = None, now: datetime | None = None) -> PackResult:
     """Write the pack into ``folder`` (created; an existing pack's files are replaced). See the module
     docstring for what each file holds and what redaction removes."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise PackError(f"{folder} exists and is not a folder")
-    folder.mkdir(parents=True, exist_ok=True)
+    target = Path(folder)
+    try:
+        folder = pack_folder.start(target, MANIFEST)
+    except ValueError as error:
+        raise PackError(str(error)) from error
+    try:
+        result = _write_into(folder, content, redacted, chart_renderer, now)
+        pack_folder.finish(folder, target)
+    except BaseException:
+        pack_folder.abandon(folder)
+        raise
+    return PackResult(target, result.files, result.records, result.findings, result.redacted, result.manifest,
+                      result.pseudonyms)
+
+
+def _pseudonymised(content: PackContent) -> tuple[PackContent, dict[str, str]]:
+    """``content`` with every record id (records and findings) replaced by a per-pack pseudonym: a keyed
+    hash under a random key that is used once and never stored, so a pack cannot be joined to another
+    pack or to the force's data by its ids. The mapping is returned to the caller (the supervisor's app),
+    never written into the pack."""
+    key = secrets.token_bytes(32)
+    ids = content.records["record_id"].astype(str).tolist() if "record_id" in content.records else []
+    ids += [str(item["record_id"]) for item in content.findings]
+    mapping = {real: "P-" + hmac.new(key, real.encode(), hashlib.sha256).hexdigest()[:16] for real in dict.fromkeys(ids)}
+    records = content.records.copy()
+    if "record_id" in records:
+        records["record_id"] = [mapping[str(v)] for v in records["record_id"]]
+    findings = [{**item, "record_id": mapping[str(item["record_id"])]} for item in content.findings]
+    return replace(content, records=records, findings=findings), mapping
+
+
+def _write_into(folder: Path, content: PackContent, redacted: bool, chart_renderer: ChartRenderer | None,
+                now: datetime | None) -> PackResult:
+    pseudonyms: dict[str, str] = {}
+    if redacted:
+        content, pseudonyms = _pseudonymised(content)
     now = now or datetime.now(UTC)
     files: list[dict[str, object]] = []
     for name, (columns, rows) in ((RECORDS, records_table(content, redacted)),
@@ -348,10 +389,10 @@ def write_pack(folder: str | Path, content: PackContent, *, redacted: bool = Tru
         "csv": {"encoding": "utf-8-sig", "conventions": list(CONVENTIONS)},
         "files": files,
     }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=_json_default, ensure_ascii=False),
-                                   encoding="utf-8")
+    pack_folder.write_manifest_last(folder, MANIFEST, json.dumps(manifest, indent=2, default=_json_default,
+                                                                 ensure_ascii=False))
     names = tuple([*(str(item["name"]) for item in files), MANIFEST])
-    return PackResult(folder, names, len(content.records), len(content.findings), redacted, manifest)
+    return PackResult(folder, names, len(content.records), len(content.findings), redacted, manifest, pseudonyms)
 
 
 @dataclass(frozen=True)

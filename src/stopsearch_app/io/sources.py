@@ -40,10 +40,15 @@ class SourceFile:
             return handle.read(size)
 
     def read_bytes(self) -> bytes:
+        """The bytes to parse, within io/limits.py's limits (regular files only, sizes and zip ratios
+        capped, CR-only line endings made LF); ImportRefused with the reason otherwise."""
+        from stopsearch_app.io import limits
+
         if self.member is None:
-            return self.path.read_bytes()
-        with zipfile.ZipFile(self.path) as archive:
-            return archive.read(self.member)
+            data = limits.read_file(self.path, self.name)
+        else:
+            data = limits.read_member(self.path, self.member, self.name)
+        return limits.check_data(data, self.name)
 
 
 def expand(paths: list[Path]) -> Iterator[SourceFile]:
@@ -61,12 +66,18 @@ def expand(paths: list[Path]) -> Iterator[SourceFile]:
 
 
 def _zip_members(path: Path) -> Iterator[SourceFile]:
+    from stopsearch_app.io import limits
+
     try:
+        if not path.is_file():  # a FIFO or device named .zip: the reader refuses it with the reason
+            raise OSError("not a regular file")
         with zipfile.ZipFile(path) as archive:
+            if len(archive.infolist()) > limits.limits().max_zip_members:
+                raise OSError("too many members")
             members = sorted(info.filename for info in archive.infolist()
                              if not info.is_dir() and Path(info.filename).suffix.lower() in IMPORTABLE_SUFFIXES
                              and not Path(info.filename).name.startswith("."))
-    except (zipfile.BadZipFile, OSError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         yield SourceFile(path)  # the reader refuses it with a clear reason
         return
     for member in members:

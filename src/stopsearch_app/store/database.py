@@ -7,6 +7,10 @@ PostgreSQL database with the same code). Queries elsewhere use SQLAlchemy Core, 
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from datetime import datetime
 from pathlib import Path
 
 from alembic import command
@@ -74,14 +78,83 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+class DatabaseUpgradeError(ValueError):
+    """The database cannot be brought to this version's schema; the message is one line, says the file
+    was left as it was and, when a backup was made, where it is."""
+
+
+_notice_handlers: list[Callable[[str], None]] = []
+
+
+def on_notice(handler: Callable[[str], None]) -> None:
+    """Call ``handler`` with each notice about a database (a backup made before an upgrade): the CLI
+    prints them on stderr, the app shows them."""
+    if handler not in _notice_handlers:
+        _notice_handlers.append(handler)
+
+
+def _notice(message: str) -> None:
+    for handler in list(_notice_handlers):
+        handler(message)
+
+
+def _sqlite_file(engine: Engine) -> Path | None:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database).expanduser()
+    return path if path.is_file() and path.stat().st_size > 0 else None
+
+
+def _sqlite_copy(source: Path, target: Path) -> None:
+    """A consistent copy through SQLite's backup API (a plain file copy can miss what is in the WAL)."""
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+
+
+def backup_before_upgrade(path: Path, revision: str, now: datetime | None = None) -> Path:
+    stamp = (now or datetime.now()).strftime("%Y-%m-%d-%H%M%S")
+    backup = path.with_name(f"{path.stem}.before-upgrade-from-{revision}-{stamp}{path.suffix or '.db'}")
+    _sqlite_copy(path, backup)
+    os.chmod(backup, 0o600)
+    return backup
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (a no-op when it is already there)."""
-    if current_revision(engine) == head_revision():
+    """Bring the schema to the newest revision (a no-op when it is already there). An existing SQLite
+    database is first copied beside itself (named with its revision and the date) and a notice says so;
+    a database of a newer version, or a migration that fails, raises :class:`DatabaseUpgradeError`
+    with the file as it was (restored from the backup) and the backup named."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
         return
+    where = engine.url.render_as_string(hide_password=True)
+    scripts = ScriptDirectory(str(migrations_dir()))
+    if current is not None:
+        try:
+            scripts.get_revision(current)
+        except Exception:  # noqa: BLE001 - alembic raises several kinds for an unknown revision
+            raise DatabaseUpgradeError(
+                f"{where} was made by a newer version of stopsearch-app (schema revision {current!r}; this "
+                f"version knows up to {head!r}): nothing was changed; open it with the newer version") from None
+    path = _sqlite_file(engine) if current is not None else None
+    backup = backup_before_upgrade(path, current) if path is not None else None
+    if backup is not None:
+        _notice(f"database upgraded (schema {current} to {head}); the old one is kept at {backup}")
     config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except Exception as error:  # noqa: BLE001 - any failure: put the file back and say why in one line
+        reason = " ".join(str(error).split())[:300] or type(error).__name__
+        if backup is not None and path is not None:
+            engine.dispose()
+            _sqlite_copy(backup, path)
+            raise DatabaseUpgradeError(f"upgrading {where} from schema {current} to {head} failed ({reason}); "
+                                       f"the database was restored as it was, and a copy is at {backup}") from error
+        raise DatabaseUpgradeError(f"upgrading {where} to schema {head} failed ({reason}); the upgrade ran in "
+                                   "one transaction and was rolled back") from error
 
 
 def open_database(url: str | None = None) -> Engine:

@@ -189,21 +189,29 @@ def _audit(connection: Connection, state: FindingState, action: str, who: str, a
         after=json.dumps(state.snapshot(), sort_keys=True), why=why, reverts_event_id=reverts)).inserted_primary_key[0]
 
 
+SAVE_WAIT_SECONDS = 900.0  # longer than an import of the largest file holds the write lock
+
+
 def _write_transaction(engine: Engine, body):
     """``body(connection)`` in one transaction. SQLite in WAL mode refuses at once (``database is locked``,
     without waiting) a transaction that read before another writer committed and then tries to write:
-    the whole transaction runs again, and then reads the other writer's row (and reports it)."""
-    attempts = 40
-    for attempt in range(attempts):
+    the whole transaction runs again, and then reads the other writer's row (and reports it).
+
+    An import holds the write lock for its whole file (one transaction per file, on purpose), a large
+    file for minutes: so a save keeps trying, with backoff, for up to SAVE_WAIT_SECONDS rather than a
+    fixed number of attempts (40 attempts gave up after 8.6 s while an import held the lock for 11 s)."""
+    deadline = time.monotonic() + SAVE_WAIT_SECONDS
+    attempt = 0
+    while True:
         try:
             with engine.begin() as connection:
                 return body(connection)
         except OperationalError as error:
             text = str(error).lower()
-            if ("locked" not in text and "busy" not in text) or attempt == attempts - 1:
+            if ("locked" not in text and "busy" not in text) or time.monotonic() >= deadline:
                 raise
-            time.sleep(min(0.02 * (attempt + 1), 0.25))
-    raise AssertionError("unreachable")  # pragma: no cover
+            attempt += 1
+            time.sleep(min(0.02 * attempt, 0.5))
 
 
 def _require(text: str, what: str) -> str:

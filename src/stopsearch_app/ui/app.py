@@ -52,6 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setApplicationName("stopsearch-app")
     app.setApplicationVersion(__version__)
     settings = Settings.load()
+    from stopsearch_app.store.database import DatabaseUpgradeError, on_notice
+
+    # A corrupt settings file kept aside, a backup made before upgrading the database: told, not hidden.
+    notices = [settings.load_notice] if settings.load_notice else []
+    on_notice(notices.append)
     if args.demo:
         from stopsearch_app.demo import build_demo_database, demo_database_url
 
@@ -63,7 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             ruleset = default_ruleset()
         engine = build_demo_database(args.db or demo_database_url(), ruleset=ruleset)
     else:
-        engine = open_database(args.db or settings.database_url or None)
+        try:
+            engine = open_database(args.db or settings.database_url or None)
+        except DatabaseUpgradeError as error:
+            from PySide6.QtWidgets import QMessageBox
+
+            print(f"stopsearch-app: {error}", file=sys.stderr)
+            if not args.screenshot:
+                QMessageBox.critical(None, "The database cannot be opened", str(error))
+            return 1
     if not settings.user_confirmed and not args.screenshot:
         name, ok = QInputDialog.getText(None, "Who are you?",
                                         "Your name is recorded with every import and finding you make:",
@@ -76,6 +89,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(context)
     window.show()
     freeze_start_up_objects()
+    for notice in notices:
+        print(f"stopsearch-app: {notice}", file=sys.stderr)
+    if notices:
+        import re
+
+        from PySide6.QtWidgets import QMessageBox
+
+        # The status bar names files only (full paths do not fit); the message box has everything.
+        short = [re.sub(r"\s*\(.*?\)", "", re.sub(r"(?:/[^\s/]+)+/([^\s/]+)", r"\1", n)) for n in notices]
+        window.statusBar().showMessage(" · ".join(" ".join(s.split()) for s in short), 120_000)
+        if not args.screenshot:
+            box = QMessageBox(QMessageBox.Icon.Information, "Kept for you", "\n\n".join(notices),
+                              parent=window)
+            box.open()  # not modal: the app is usable at once
     if args.screenshot:
         def grab() -> None:
             if window.records_page.is_loading():

@@ -55,7 +55,12 @@ def render_dashboard(app, dashboard: dict, folder: Path) -> list[str]:
 
 
 def main() -> None:
-    db_url, folder, request = sys.argv[1], Path(sys.argv[2]), json.loads(sys.argv[3])
+    from stopsearch_app.io.lifeline import die_with_parent
+
+    die_with_parent()  # a killed export must not leave this process drawing
+    # The database URL (a password, perhaps) comes on stdin: argv is visible to every local user in ps.
+    db_url = sys.stdin.readline().strip()
+    folder, request = Path(sys.argv[1]), json.loads(sys.argv[2])
     print(json.dumps(render(db_url, folder, request)))
 
 
