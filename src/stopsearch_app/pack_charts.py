@@ -1,5 +1,5 @@
-"""The review pack's chart renderer: runs ``stopsearch_app.ui.pack_charts`` in a child process, so
-the pack writer (command line or a worker thread) never touches Qt itself."""
+"""The review pack's chart and report renderers: run ``stopsearch_app.ui.pack_charts`` in a child
+process, so the pack writer (command line or a worker thread) never touches Qt itself."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -25,5 +26,29 @@ def chart_renderer(db_url: str, request: Mapping[str, object]) -> Callable[[Mapp
             raise RuntimeError(completed.stderr.strip().splitlines()[-1] if completed.stderr.strip()
                                else f"chart process exit {completed.returncode}")
         return json.loads(completed.stdout.strip().splitlines()[-1])
+
+    return render
+
+
+def _run_child(arguments: list[str]) -> str:
+    environment = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    completed = subprocess.run([sys.executable, "-m", "stopsearch_app.ui.pack_charts", *arguments],
+                               capture_output=True, text=True, timeout=CHART_SECONDS, env=environment, check=False)
+    if completed.returncode != 0:
+        raise RuntimeError(completed.stderr.strip().splitlines()[-1] if completed.stderr.strip()
+                           else f"report process exit {completed.returncode}")
+    return completed.stdout
+
+
+def report_renderer() -> Callable[[Mapping, Path], None]:
+    """A renderer for io.review_pack.write_pack: lays out report.pdf from io.pack_report's data."""
+
+    def render(data: Mapping, out: Path) -> None:
+        with tempfile.TemporaryDirectory(prefix="stopsearch-report-") as scratch:
+            data_file = Path(scratch) / "report.json"
+            data_file.write_text(json.dumps(dict(data), default=str), encoding="utf-8")
+            _run_child(["--report", str(data_file), str(out)])
+        if not out.is_file():
+            raise RuntimeError("the report process wrote no PDF")
 
     return render
