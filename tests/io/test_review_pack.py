@@ -242,7 +242,7 @@ def test_a_sample_pack_is_reproducible_and_records_its_seed(checked, tmp_path):
     assert sample["always_included"] == len(first.always) == first.manifest["always_included"] > 0
     assert set(first.records["sample_reason"]) == {"random draw"}
     assert first.records["sample_position"].tolist() == list(range(1, 13))
-    assert all(r.startswith("always included") for r in first.always["sample_reason"])
+    assert all(r.startswith("must-see") for r in first.always["sample_reason"])
     assert not set(first.records["record_id"]) & set(first.always["record_id"])
     strip = first.records[first.records["search_level"].isin(["mts", "eip"])]
     assert strip.empty  # every child strip search is in always.csv, none in the random draw

@@ -171,7 +171,9 @@ def test_panel_mode_is_anonymised_and_keyboard_driven(qtbot, review_context, sav
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
     count = window.case_count()
     assert count == saved_sample.size >= 4 and not window.missing
-    assert window.title.text() == f"Case 1 of {count}"
+    # must-see cases first, marked, and numbered apart from the random sample of exactly N = 3
+    assert window.title.text() == f"Must-see case 1 of {saved_sample.always_included}"
+    assert window.reason_label.text().strip().startswith("must-see")
     assert QApplication.focusWidget() is window.first_field()
 
     # anonymised: nothing of the officer, the person, the vehicle, the time or the place in the card
@@ -188,13 +190,16 @@ def test_panel_mode_is_anonymised_and_keyboard_driven(qtbot, review_context, sav
         assert str(detail["latitude"]) not in card
         if detail.get("grounds_text"):
             assert review.redact(detail["grounds_text"]).replace("'", "&#x27;")[:40] in card
+    window.show_case(count - 1)
+    assert window.title.text() == "Sample case 3 of 3" and "random draw" in window.reason_label.text()
     window.show_case(0)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     window.first_field().setFocus()
 
     # Left/Right and PageUp/PageDown move between cases
     press(qtbot, window, Qt.Key.Key_Right)
-    assert window.index == 1 and window.title.text() == f"Case 2 of {count}"
+    assert window.index == 1 and window.title.text().endswith(" case 2 of " + str(saved_sample.always_included)) or \
+        window.title.text() == "Sample case 1 of 3"
     press(qtbot, window, Qt.Key.Key_PageDown)
     assert window.index == 2
     press(qtbot, window, Qt.Key.Key_Left)
@@ -317,7 +322,7 @@ def test_draw_save_open_and_export_a_sample(qtbot, review_context, tmp_path):
     qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=15_000)
     assert dialog.preview is not None and dialog.preview.drawn == 6
-    assert "always included" in dialog.summary.text()
+    assert "never counted in N" in dialog.summary.text() and dialog.must_see_model.rowCount() == dialog.preview.always_included > 0
     assert dialog.strata_model.rowCount() >= 3
     first_ids = dialog.preview.record_ids
     # the same settings draw the same sample; a changed setting must be previewed again
@@ -342,5 +347,8 @@ def test_draw_save_open_and_export_a_sample(qtbot, review_context, tmp_path):
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=30_000)
     assert "Review pack written" in dialog.message.text()
     pack = read_pack(tmp_path / "pack")
-    assert pack.redacted and pack.records["record_id"].tolist() == list(first_ids)
+    random = [rid for rid in first_ids if dialog.preview.reasons[rid] == review.RANDOM]
+    must_see = [rid for rid in first_ids if dialog.preview.reasons[rid] != review.RANDOM]
+    assert pack.redacted and pack.records["record_id"].tolist() == random and len(random) == 6
+    assert pack.always["record_id"].tolist() == must_see and (tmp_path / "pack" / "report.pdf").is_file()
     assert pack.manifest["sample"]["name"] == "November panel" and pack.manifest["sample"]["seed"] == 7

@@ -34,6 +34,7 @@ import stopsearch_app.store.review_schema  # noqa: F401 - registers the review t
 from stopsearch_app.domain import review
 from stopsearch_app.domain.charter.verdicts import Verdict
 from stopsearch_app.domain.identity import record_id as make_record_id
+from stopsearch_app.domain.labels import label as vocab_label
 from stopsearch_app.domain.review import FindingInvalid  # noqa: F401 - re-exported for callers of the commands
 from stopsearch_app.io.safe_csv import write_csv
 from stopsearch_app.store.checks import findings_text, record_verdicts, rule_orders
@@ -609,7 +610,7 @@ def queue_rows(engine: Engine, labels: Labels, ids: Sequence[int],
         out[row.id] = QueueRow(row.id, rid, int(row.priority), findings_text(list(order), row.verdicts),
                                format_timestamp(row.occurred_at), row.month, age or "",
                                by_label.get(row.sde_group_id, "") if row.sde_group_id is not None else "",
-                               by_label.get(row.power_id, "") if row.power_id is not None else "",
+                               vocab_label("power", by_label.get(row.power_id)) if row.power_id is not None else "",
                                row.officer_station or "", by_label.get(row.borough_id, "") if row.borough_id else "",
                                outcome.get(rid, ""), rag.get(rid, ""))
     return out
@@ -691,10 +692,9 @@ def panel_record(engine: Engine, labels: Labels, search_id: int) -> PanelRecord:
     values["age"] = review.CHILD_BAND_LABELS.get(band, band) if band else detail.get("age_range")
     for name in review.WITHHELD_FIELDS:
         values.pop(name, None)
-    if values.get("search_level"):
-        values["search_level"] = review.SEARCH_LEVEL_LABELS.get(values["search_level"], values["search_level"])
-    if values.get("location_type"):
-        values["location_type"] = str(values["location_type"]).replace("_", " ")
+    for name in ("search_type", "gender", "location_type", "search_level", "aa_absence_reason"):
+        if values.get(name):  # labels, never codes (domain.labels)
+            values[name] = vocab_label(name, values[name])
     facts = []
     for name, label in PANEL_RECORD_FIELDS:
         value = values.get(name)

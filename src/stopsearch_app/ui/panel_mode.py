@@ -338,8 +338,14 @@ class PanelModeWindow(QWidget):
         self.index = index
         member, search_id = self.cases[index]
         self.record = reviews.panel_record(self._context.engine, self._context.labels, search_id)
-        self.title.setText(_("Case") + f" {index + 1} " + _("of") + f" {len(self.cases)}")
+        # The random sample and the must-see list are numbered apart, so "case 3 of 10" means the sample.
+        must_see = member.reason != review.RANDOM
+        same = [m for m, _sid in self.cases if (m.reason != review.RANDOM) == must_see]
+        place = next(i for i, m in enumerate(same, start=1) if m is member)
+        self.title.setText((_("Must-see case") if must_see else _("Sample case")) + f" {place} " + _("of")
+                           + f" {len(same)}")
         self.reason_label.setText("   " + _(review.REASON_LABELS.get(member.reason, member.reason)))
+        self.reason_label.setStyleSheet("color: #a12a00; font-weight: bold;" if must_see else "")
         self.card.setText(self._card_html(self.record))
         self._reload_state(fill=True)
         self.previous_button.setEnabled(index > 0)

@@ -2,7 +2,7 @@
 save it; list saved samples, open one in panel meeting mode or export it as a review pack (issue 5).
 
 The draw itself is :func:`stopsearch_app.domain.review.draw` (stratified by age band x ethnic group, and
-every child strip or suspicionless search in the selection always included on top of N); loading the
+every child strip or suspicionless search in the selection as a separate must-see list, not in N); loading the
 records runs off the UI thread.
 """
 
@@ -52,8 +52,8 @@ class SamplesDialog(QDialog):
         saved_box = QGroupBox(_("Saved samples"), self)
         saved_layout = QVBoxLayout(saved_box)
         self.saved_model = ListTableModel(
-            [(_("Name"), lambda s: s.name), (_("Cases"), lambda s: s.size),
-             (_("Random + always"), lambda s: f"{s.size - s.always_included} + {s.always_included}"),
+            [(_("Name"), lambda s: s.name), (_("Random (N)"), lambda s: s.size - s.always_included),
+             (_("Must-see"), lambda s: s.always_included),
              (_("Seed"), lambda s: s.seed), (_("Selection"), lambda s: s.filters.describe()),
              (_("Drawn by"), lambda s: s.created_by), (_("When"), lambda s: reviews.local_time_text(s.created_at))],
             [], self, tooltip=lambda s, c: s.strata)
@@ -64,7 +64,7 @@ class SamplesDialog(QDialog):
         self.saved_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.saved_table.verticalHeader().hide()
         self.saved_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((150, 50, 110, 90, 170, 90)):
+        for column, width in enumerate((150, 80, 70, 90, 170, 90)):
             self.saved_table.setColumnWidth(column, width)
         self.saved_table.horizontalHeader().setStretchLastSection(True)
         saved_layout.addWidget(self.saved_table, 1)
@@ -93,8 +93,8 @@ class SamplesDialog(QDialog):
         self.size.setObjectName("sample_size")
         self.size.setRange(0, 1000)
         self.size.setValue(10)
-        self.size.setToolTip(_("Records drawn at random. Every child strip search (MTS, EIP) and every child s60 "
-                               "search in the selection is included on top of these."))
+        self.size.setToolTip(_("Exactly this many records drawn at random. Every child strip search (MTS, EIP) and "
+                               "every child s60 search is a separate must-see list, not counted in N."))
         form.addRow(_("Random cases (N)"), self.size)
         seed_row = QHBoxLayout()
         self.seed = QSpinBox(draw_box)
@@ -147,6 +147,15 @@ class SamplesDialog(QDialog):
         self.strata_table.setColumnWidth(0, 200)
         self.strata_table.horizontalHeader().setStretchLastSection(True)
         form.addRow(self.strata_table)
+        self.must_see_model = ListTableModel([(_("Must-see case"), lambda r: r[0]), (_("Why"), lambda r: r[1])],
+                                             [], self)
+        self.must_see_table = QTableView(draw_box)
+        self.must_see_table.setObjectName("sample_must_see")
+        self.must_see_table.setModel(self.must_see_model)
+        self.must_see_table.verticalHeader().hide()
+        self.must_see_table.setColumnWidth(0, 230)
+        self.must_see_table.horizontalHeader().setStretchLastSection(True)
+        form.addRow(self.must_see_table)
         self.message = QLabel(draw_box)
         self.message.setObjectName("samples_message")
         self.message.setWordWrap(True)
@@ -225,12 +234,14 @@ class SamplesDialog(QDialog):
         self.preview, self._preview_key = drawn, key
         text = drawn.summary()
         if drawn.always_included:
-            text += ". " + _("Always included, even beyond N: every child strip search (MTS, EIP, intimate) "
-                             "and every child s60 / suspicionless search in the selection.")
+            text += ". " + _("Must-see, listed below and never counted in N: every child strip search (MTS, EIP, "
+                             "intimate) and every child s60 / suspicionless search in the selection.")
         if not drawn.record_ids:
             text = _("No records match these filters.")
         self.summary.setText(text)
         self.strata_model.set_rows([(stratum, size, taken) for stratum, (size, taken) in drawn.allocation.items()])
+        self.must_see_model.set_rows([(rid, _(review.REASON_LABELS.get(reason, reason)))
+                                      for rid, reason in drawn.reasons.items() if reason != review.RANDOM])
         self.save_button.setEnabled(bool(drawn.record_ids) and key == self._key())
         self._set_message("")
 
