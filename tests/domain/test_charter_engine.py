@@ -20,7 +20,7 @@ from stopsearch_app.domain.records import FIELDS, PUBLIC_FIELDS, SourceFormat
 from stopsearch_app.io.synthetic_extract import SYNTHETIC_FIELDS, generate_extract, write_csv, write_xlsx
 from stopsearch_app.resources import resource_path
 
-SPEC_IDS = ("L1", "L2", "L3", "L4", "G1", "G2", "G3", "G4", "C1", "C2", "C3", "C4", "C5", "C6", "R1",
+SPEC_IDS = ("L1", "L2", "L3", "L4", "G1", "G2", "G3", "G4", "G5", "C1", "C2", "C3", "C4", "C5", "C6", "R1",
             "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "K1", "K2", "K3", "K4", "K5", "Q1", "Q2", "Q3")
 PUBLIC_RULES = {"L1", "L2", "K3", "K4", "K5", "S9", "Q1", "Q2"}
 
