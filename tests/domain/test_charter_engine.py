@@ -380,3 +380,20 @@ def test_settings_from_a_file_keep_only_well_formed_entries():
     assert normalise_settings({"comment": 1, "enabled": {"K4": False, "K5": "no"}, "promote_to_law": ["S5"],
                                "params": {"G1": 20, "K2": {"repeat_count": 4, "window_days": [1]}}}) == \
         {"enabled": {"K4": False}, "params": {"K2": {"repeat_count": 4}}}
+
+
+def test_the_priority_words_follow_the_stored_priority_order() -> None:
+    """domain.charter.priority.score orders as store.checks.review_priority (same weights)."""
+    from stopsearch_app.domain.charter.priority import explain, score
+    from stopsearch_app.store.checks import SEVERITY_RANK
+
+    assert score("S1", "F", "critical") == SEVERITY_RANK["critical"] + 30
+    assert score("G3", "R", "medium") == SEVERITY_RANK["medium"] + 10
+    rules = {"S1": {"title": "Appropriate adult present", "severity": "critical"},
+             "G3": {"title": "Cannabis smell not the sole ground", "severity": "medium"},
+             "C2": {"title": "Receipt offered", "severity": "low"}}
+    text = explain(["G3", "C2", "S1"], "RFF", rules)
+    assert text == ("Strip-search safeguard failed: S1 Appropriate adult present (critical) · also 1 more fail, "
+                    "1 more to review")
+    assert explain(["G3"], "R", rules).startswith("Grounds needs review: G3")
+    assert explain(["G3"], "P", rules) == "nothing to review"

@@ -96,6 +96,13 @@ def test_no_code_in_the_review_queue(qtbot, demo_like):
     qtbot.waitUntil(lambda: not page.is_loading(), timeout=15_000)
     assert page.queue.model.rowCount() > 50
     assert displayed_codes(page.queue.model) == {}
+    # the priority is words saying why the case is first, never a bare score
+    model = page.queue.model
+    first = model.data(model.index(0, 0), Qt.ItemDataRole.DisplayRole)
+    assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) == "Why first"
+    assert re.match(r"^(Strip-search safeguard|Legal basis) failed: [SL]\d+ \w+", first), first
+    assert not any(re.fullmatch(r"\d+", str(model.data(model.index(r, 0), Qt.ItemDataRole.DisplayRole)))
+                   for r in range(model.rowCount()))
 
 
 def test_no_code_in_panel_mode(qtbot, demo_like):

@@ -47,7 +47,7 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
     queue, panel = page.queue, page.panel
     total = queue.model.rowCount()
     assert total > 10 and "to review" in queue.count_label.text()
-    priorities = [int(queue.model.index(r, 0).data()) for r in range(total)]
+    priorities = [queue.model.queue_row(r).priority for r in range(total)]  # the score orders; words show
     assert priorities == sorted(priorities, reverse=True)
 
     # filters: by rule, by team/station, by month

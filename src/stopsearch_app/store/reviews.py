@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 import stopsearch_app.store.review_schema  # noqa: F401 - registers the review tables on schema.metadata
 from stopsearch_app.domain import review
+from stopsearch_app.domain.charter.priority import explain as explain_priority
 from stopsearch_app.domain.charter.verdicts import Verdict
 from stopsearch_app.domain.identity import record_id as make_record_id
 from stopsearch_app.domain.labels import label as vocab_label
@@ -40,7 +41,7 @@ from stopsearch_app.io.safe_csv import write_csv
 from stopsearch_app.store.checks import findings_text, record_verdicts, rule_orders
 from stopsearch_app.store.queries import Labels, RecordFilter, format_timestamp, record_detail
 from stopsearch_app.store.review_schema import audit_event, finding, sample, sample_member
-from stopsearch_app.store.schema import record_check, search, search_local
+from stopsearch_app.store.schema import check_run, record_check, search, search_local
 
 CREATE, CHANGE, UNDO = "create", "change", "undo"
 
@@ -545,6 +546,7 @@ class QueueRow:
     borough: str
     supervisor_outcome: str  # label of the active supervisor finding, or ""
     panel_rag: str
+    priority_text: str = ""  # why this case is where it is, in words (domain.charter.priority.explain)
 
 
 def _child_ids(labels: Labels) -> list[int]:
@@ -595,6 +597,7 @@ def queue_rows(engine: Engine, labels: Labels, ids: Sequence[int],
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     by_label = labels.by_id
+    run_rules = _rules_of_runs(engine, {row.run_id for row in rows})
     record_ids = {row.id: make_record_id(by_label.get(row.force_id, ""), row.month, row.fingerprint, row.occurrence,
                                          row.source_ref) for row in rows}
     states = all_findings(engine, record_ids.values())
@@ -612,8 +615,19 @@ def queue_rows(engine: Engine, labels: Labels, ids: Sequence[int],
                                by_label.get(row.sde_group_id, "") if row.sde_group_id is not None else "",
                                vocab_label("power", by_label.get(row.power_id)) if row.power_id is not None else "",
                                row.officer_station or "", by_label.get(row.borough_id, "") if row.borough_id else "",
-                               outcome.get(rid, ""), rag.get(rid, ""))
+                               outcome.get(rid, ""), rag.get(rid, ""),
+                               explain_priority(list(order), row.verdicts, run_rules.get(row.run_id, {})))
     return out
+
+
+def _rules_of_runs(engine: Engine, run_ids: set[int]) -> dict[int, dict[str, dict]]:
+    """Each run's rules as they ran (title, severity…), for the priority's words."""
+    if not run_ids:
+        return {}
+    with engine.connect() as connection:
+        rows = connection.execute(select(check_run.c.id, check_run.c.ruleset_json)
+                                  .where(check_run.c.id.in_(sorted(run_ids)))).all()
+    return {run_id: {rule["id"]: rule for rule in json.loads(text).get("rules", [])} for run_id, text in rows}
 
 
 def queue_choices(engine: Engine, labels: Labels) -> dict[str, list[str]]:

@@ -42,7 +42,7 @@ _SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.It
 class QueueColumns:
     """The queue's columns: (key, heading); keys name QueueRow attributes."""
 
-    ALL = (("priority", _("Priority")), ("findings", _("Charter findings")), ("date", _("Date (London)")),
+    ALL = (("priority", _("Why first")), ("findings", _("Charter findings")), ("date", _("Date (London)")),
            ("record_id", _("Record")), ("age", _("Age")), ("ethnicity", _("Ethnic group")), ("power", _("Power")),
            ("station", _("Team / station")), ("supervisor_outcome", _("Supervisor finding")),
            ("panel_rag", _("Panel rating")))
@@ -97,8 +97,10 @@ class ReviewQueueModel(PagedIdModel):
             return self._bold if key == "supervisor_outcome" and item.supervisor_outcome else None
         if role == Qt.ItemDataRole.ForegroundRole:
             return _GREY if item.supervisor_outcome and key != "supervisor_outcome" else None
-        value = getattr(item, key)
+        value = item.priority_text if key == "priority" else getattr(item, key)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "priority":
+                return _("Why this case is here: ") + item.priority_text
             if key == "findings":
                 return _("✗ failed, ? needs review (most urgent first)")
             if key == "supervisor_outcome":
