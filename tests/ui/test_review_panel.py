@@ -352,3 +352,29 @@ def test_draw_save_open_and_export_a_sample(qtbot, review_context, tmp_path):
     assert pack.redacted and pack.records["record_id"].tolist() == random and len(random) == 6
     assert pack.always["record_id"].tolist() == must_see and (tmp_path / "pack" / "report.pdf").is_file()
     assert pack.manifest["sample"]["name"] == "November panel" and pack.manifest["sample"]["seed"] == 7
+
+
+def test_a_save_the_database_refuses_keeps_the_text_and_says_why(qtbot, review_context, monkeypatch):
+    """A locked or unavailable database is a one-line refusal in the form; nothing typed is lost."""
+    from sqlalchemy.exc import OperationalError
+
+    from stopsearch_app.ui.review_panel import SupervisorReviewPage
+
+    page = SupervisorReviewPage(review_context)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: not page.is_loading(), timeout=15_000)
+    page.queue.select_row(0)
+    panel = page.panel
+    qtbot.waitUntil(lambda: panel.record is not None, timeout=5_000)
+    choose(panel.outcome, "words_of_advice")
+    panel.note.setPlainText("Spoke to the officer about recording what he saw.")
+
+    def locked(self):
+        raise OperationalError("INSERT INTO finding", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(reviews.RecordFinding, "do", locked)
+    assert panel.save() is False
+    assert "database could not be written (database is locked)" in panel.message.text()
+    assert panel.note.toPlainText() == "Spoke to the officer about recording what he saw."
+    assert reviews.current_finding(review_context.engine, panel.record.record_id, review.SUPERVISOR) is None

@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QForm
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
 from stopsearch_app.store import reviews
-from stopsearch_app.store.reviews import (FindingInvalid, FindingState, NothingChanged, StaleFindingError,
-                                          save_finding)
+from stopsearch_app.store.reviews import FindingState, StaleFindingError, save_finding
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
 from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.simple_models import ListTableModel
 
@@ -460,11 +460,9 @@ class PanelModeWindow(QWidget):
             self._reload_state(fill=False)
             self._set_message(str(conflict), error=True)
             return False
-        except FindingInvalid as invalid:
-            self._set_message(_("Not saved: ") + "; ".join(invalid.problems), error=True)
-            return False
-        except (NothingChanged, ValueError) as refused:
-            self._set_message(_("Not saved: ") + str(refused), error=True)
+        except REFUSALS as refused:  # the draft stays in the form; one line says why
+            self._keep_draft()
+            self._set_message(refusal_text(refused), error=True)
             return False
         self.drafts.pop(record.record_id, None)
         self._dirty = False

@@ -21,9 +21,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
 from stopsearch_app.store import reviews
-from stopsearch_app.store.reviews import (ChangeFinding, FindingInvalid, FindingState, NoFinding, NothingChanged,
-                                          NothingToUndo, QueueFilter, RecordFinding, StaleFindingError, UndoFinding)
+from stopsearch_app.store.reviews import (ChangeFinding, FindingState, QueueFilter, RecordFinding, StaleFindingError,
+                                          UndoFinding)
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
 from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.paged_model import PagedIdModel
 from stopsearch_app.ui.simple_models import ListTableModel
@@ -435,11 +436,8 @@ class ReviewPanel(QWidget):
             self._reload_state(fill=False)
             self._set_message(str(conflict), error=True)
             return False
-        except FindingInvalid as invalid:
-            self._set_message(_("Not saved: ") + "; ".join(invalid.problems), error=True)
-            return False
-        except (NothingChanged, NothingToUndo, NoFinding, ValueError) as refused:
-            self._set_message(_("Not saved: ") + str(refused), error=True)
+        except REFUSALS as refused:  # the form keeps the user's text; one line says why
+            self._set_message(refusal_text(refused), error=True)
             return False
         self._reload_state(fill=True)
         self._set_message(done_text + f" (v{state.version})")
