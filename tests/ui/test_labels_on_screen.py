@@ -100,7 +100,9 @@ def test_no_code_in_the_review_queue(qtbot, demo_like):
     model = page.queue.model
     first = model.data(model.index(0, 0), Qt.ItemDataRole.DisplayRole)
     assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) == "Why first"
-    assert re.match(r"^(Strip-search safeguard|Legal basis) failed: [SL]\d+ \w+", first), first
+    assert re.match(r"^[SL]\d+ failed · (strip-search safeguard|legal basis), (critical|high)", first), first
+    why = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert re.match(r"^Why this case is here: (Strip-search safeguard|Legal basis) failed: [SL]\d+ \w+", why), why
     assert not any(re.fullmatch(r"\d+", str(model.data(model.index(r, 0), Qt.ItemDataRole.DisplayRole)))
                    for r in range(model.rowCount()))
 

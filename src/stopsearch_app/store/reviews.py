@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 import stopsearch_app.store.review_schema  # noqa: F401 - registers the review tables on schema.metadata
 from stopsearch_app.domain import review
 from stopsearch_app.domain.charter.priority import explain as explain_priority
+from stopsearch_app.domain.charter.priority import explain_short
 from stopsearch_app.domain.charter.verdicts import Verdict
 from stopsearch_app.domain.identity import record_id as make_record_id
 from stopsearch_app.domain.labels import label as vocab_label
@@ -546,7 +547,8 @@ class QueueRow:
     borough: str
     supervisor_outcome: str  # label of the active supervisor finding, or ""
     panel_rag: str
-    priority_text: str = ""  # why this case is where it is, in words (domain.charter.priority.explain)
+    priority_text: str = ""  # why this case is where it is, in words (domain.charter.priority.explain_short)
+    priority_why: str = ""  # the same, in full (the cell's tooltip)
 
 
 def _child_ids(labels: Labels) -> list[int]:
@@ -616,6 +618,7 @@ def queue_rows(engine: Engine, labels: Labels, ids: Sequence[int],
                                vocab_label("power", by_label.get(row.power_id)) if row.power_id is not None else "",
                                row.officer_station or "", by_label.get(row.borough_id, "") if row.borough_id else "",
                                outcome.get(rid, ""), rag.get(rid, ""),
+                               explain_short(list(order), row.verdicts, run_rules.get(row.run_id, {})),
                                explain_priority(list(order), row.verdicts, run_rules.get(row.run_id, {})))
     return out
 

@@ -12,6 +12,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget
 
 from stopsearch_app.domain.charter.verdicts import Verdict
+from stopsearch_app.domain.labels import label
 from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import record_verdicts
 from stopsearch_app.store.queries import record_detail
@@ -29,6 +30,8 @@ class DetailPane(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("detail_pane")
+        # Narrower than this, the values and the grounds wrap to a word a line (issue 12: unreadable at 1366).
+        self.setMinimumWidth(380)
         self._context = context
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -62,10 +65,11 @@ class DetailPane(QWidget):
         self.verdict_table.setWordWrap(True)
         header = self.verdict_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
-        self.verdict_table.setColumnWidth(3, 150)
+        self.verdict_table.setColumnWidth(1, 84)
+        self.verdict_table.setColumnWidth(3, 130)
         verdict_layout.addWidget(self.verdict_table)
         self.splitter.addWidget(self.record_view)
         self.splitter.addWidget(verdict_box)
@@ -83,7 +87,8 @@ class DetailPane(QWidget):
             self.verdict_model.set_rows([])
             return
         detail = record_detail(self._context.engine, record_id, self._context.labels)
-        self.title.setText(f"<b>{detail['record_id']}</b><br>{detail['occurred_at']} · {detail.get('force') or ''}")
+        self.title.setText(f"<b>{detail['record_id']}</b><br>{detail['occurred_at']} · "
+                           + html.escape(label("force", detail.get("force"))))
         groups = grouped_rows(detail)
         self.model.set_rows([(label, text) for _group, rows in groups for _name, label, text in rows])
         self.record_view.setHtml(self._html(groups))

@@ -101,7 +101,7 @@ class ReviewQueueModel(PagedIdModel):
         value = item.priority_text if key == "priority" else getattr(item, key)
         if role == Qt.ItemDataRole.ToolTipRole:
             if key == "priority":
-                return _("Why this case is here: ") + item.priority_text
+                return _("Why this case is here: ") + item.priority_why
             if key == "findings":
                 return _("✗ failed, ? needs review (most urgent first)")
             if key == "supervisor_outcome":
@@ -159,7 +159,7 @@ class ReviewQueueView(RefreshWhenShown, QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().hide()  # the priority column leads; row numbers add nothing
-        for column, width in enumerate((52, 160, 124, 112, 62, 94, 92, 104, 140, 90)):
+        for column, width in enumerate((250, 150, 124, 112, 62, 94, 92, 104, 140, 90)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
         for combo in (self.rule, self.station, self.month):

@@ -27,14 +27,30 @@ def score(rule_id: str, verdict_char: str, severity: str) -> int:
     return 0
 
 
-def explain(order: Sequence[str], packed: str, rules: Mapping[str, Mapping[str, object]]) -> str:
-    """'Strip-search safeguard failed: S1 An appropriate adult… (critical) · also 1 fail, 2 to review'."""
+def explain_short(order: Sequence[str], packed: str, rules: Mapping[str, Mapping[str, object]]) -> str:
+    """The queue cell: 'S2 failed · strip-search safeguard, critical (+3)'; :func:`explain` is the tooltip."""
+    flagged = _flagged(order, packed, rules)
+    if not flagged:
+        return "nothing to review"
+    _score, _position, rule_id, char = flagged[0]
+    severity = str(rules.get(rule_id, {}).get("severity", ""))
+    verb = "failed" if char == Verdict.FAIL.char else "to review"
+    return (f"{rule_id} {verb} · {_KIND.get(rule_id[:1], 'rule').lower()}" + (f", {severity}" if severity else "")
+            + (f" (+{len(flagged) - 1})" if len(flagged) > 1 else ""))
+
+
+def _flagged(order: Sequence[str], packed: str, rules: Mapping[str, Mapping[str, object]]) -> list[tuple]:
     flagged = [(score(rule_id, char, str(rules.get(rule_id, {}).get("severity", ""))), position, rule_id, char)
                for position, (rule_id, char) in enumerate(zip(order, packed))
                if char in (Verdict.FAIL.char, Verdict.REVIEW.char)]
+    return sorted(flagged, key=lambda item: (-item[0], item[1]))
+
+
+def explain(order: Sequence[str], packed: str, rules: Mapping[str, Mapping[str, object]]) -> str:
+    """'Strip-search safeguard failed: S1 An appropriate adult… (critical) · also 1 fail, 2 to review'."""
+    flagged = _flagged(order, packed, rules)
     if not flagged:
         return "nothing to review"
-    flagged.sort(key=lambda item: (-item[0], item[1]))
     _score, _position, rule_id, char = flagged[0]
     meta = rules.get(rule_id, {})
     kind = _KIND.get(rule_id[:1], "Rule")
