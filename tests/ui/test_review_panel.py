@@ -344,13 +344,21 @@ def test_draw_save_open_and_export_a_sample(qtbot, review_context, tmp_path):
     window.close()
 
     dialog.export_selected(tmp_path / "pack")
-    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=30_000)
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=120_000)
     assert "Review pack written" in dialog.message.text()
     pack = read_pack(tmp_path / "pack")
     random = [rid for rid in first_ids if dialog.preview.reasons[rid] == review.RANDOM]
     must_see = [rid for rid in first_ids if dialog.preview.reasons[rid] != review.RANDOM]
     assert pack.redacted and pack.records["record_id"].tolist() == random and len(random) == 6
     assert pack.always["record_id"].tolist() == must_see and (tmp_path / "pack" / "report.pdf").is_file()
+    # Print report…: the same report on its own
+    dialog.print_report(tmp_path / "meeting.pdf")
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=120_000)
+    assert "Report written" in dialog.message.text()
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(str(tmp_path / "meeting.pdf")).pages)
+    assert "6 records drawn at random (seed 7" in text and "Must-see cases" in text
     assert pack.manifest["sample"]["name"] == "November panel" and pack.manifest["sample"]["seed"] == 7
 
 

@@ -77,7 +77,11 @@ class SamplesDialog(QDialog):
         self.redact_box.setObjectName("export_redacted")
         self.redact_box.setChecked(True)
         self.redact_box.setToolTip(_("Untick only for a pack for your own use: it then holds personal data"))
-        for widget in (self.open_button, self.export_button, self.redact_box):
+        self.print_button = QPushButton(_("Print report…"), saved_box)
+        self.print_button.setObjectName("print_report")
+        self.print_button.setToolTip(_("The panel's report as a PDF: period, the cases with their ratings, learning "
+                                       "points, police responses awaited, charts"))
+        for widget in (self.open_button, self.export_button, self.print_button, self.redact_box):
             saved_buttons.addWidget(widget)
         saved_buttons.addStretch(1)
         saved_layout.addLayout(saved_buttons)
@@ -168,6 +172,7 @@ class SamplesDialog(QDialog):
         self.save_button.clicked.connect(self.save_sample)
         self.open_button.clicked.connect(lambda: self.open_panel())
         self.export_button.clicked.connect(lambda: self.export_selected())
+        self.print_button.clicked.connect(lambda: self.print_report())
         self.saved_table.doubleClicked.connect(lambda _index: self.open_panel())
         for widget in (self.size, self.seed):
             widget.valueChanged.connect(self._params_changed)
@@ -234,8 +239,7 @@ class SamplesDialog(QDialog):
         self.preview, self._preview_key = drawn, key
         text = drawn.summary()
         if drawn.always_included:
-            text += ". " + _("Must-see, listed below and never counted in N: every child strip search (MTS, EIP, "
-                             "intimate) and every child s60 / suspicionless search in the selection.")
+            text += ". " + _("They are listed below and never counted in N.")
         if not drawn.record_ids:
             text = _("No records match these filters.")
         self.summary.setText(text)
@@ -274,6 +278,7 @@ class SamplesDialog(QDialog):
         has_rows = bool(rows)
         self.open_button.setEnabled(has_rows)
         self.export_button.setEnabled(has_rows)
+        self.print_button.setEnabled(has_rows)
 
     def selected_sample(self) -> reviews.SavedSample | None:
         rows = self.saved_table.selectionModel().selectedRows()
@@ -318,6 +323,48 @@ class SamplesDialog(QDialog):
         self._export_task = task
         task.succeeded.connect(self._exported)
         task.failed.connect(lambda message: self._set_message(_("Could not export: ") + message, error=True))
+        task.finished.connect(self._export_done)
+        task.start()
+
+    def print_report(self, path: str | Path | None = None) -> None:
+        """The selected sample's panel report (report.pdf) on its own: the same report a pack holds,
+        written through a pack in a scratch folder so there is one way to make it."""
+        import shutil
+        import tempfile
+
+        from stopsearch_app.commands_export import PackRequest, export_pack
+
+        chosen = self.selected_sample()
+        if chosen is None or self._export_task is not None:
+            return
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, _("Save the panel's report"),
+                                                        str(Path.home() / f"report-{chosen.name.replace(' ', '-')}.pdf"),
+                                                        _("PDF (*.pdf)"))
+            if not path:
+                return
+        target = Path(path)
+        request_for = lambda folder: PackRequest(out=folder, sample_name=chosen.name,  # noqa: E731
+                                                 redact=self.redact_box.isChecked(),
+                                                 age="child" if chosen.filters.children_only else "all",
+                                                 ethnicity=chosen.filters.ethnicity_source)
+        engine, labels, user = self._context.engine, self._context.labels, self._context.user_name
+
+        def run(progress, cancelled):
+            with tempfile.TemporaryDirectory(prefix="stopsearch-report-") as scratch:
+                result = export_pack(engine, request_for(Path(scratch) / "pack"), user=user, labels=labels,
+                                     progress=progress)
+                source = result.path / "report.pdf"
+                if not source.is_file():
+                    raise RuntimeError(str(result.manifest.get("report", {}).get("note", "no report written")))
+                shutil.copyfile(source, target)
+            return target
+
+        self._set_message(_("Writing the report…"))
+        task = BackgroundTask(run, self)
+        self._export_task = task
+        task.succeeded.connect(lambda written: self._set_message(_("Report written: ") + str(written)))
+        task.failed.connect(lambda message: self._set_message(_("Could not write the report: ") + message, error=True))
         task.finished.connect(self._export_done)
         task.start()
 
