@@ -18,10 +18,9 @@ from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
 from stopsearch_app.store.queries import RecordFilter
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.roles import RuleIdRole, VerdictKeyRole
 from stopsearch_app.ui.tasks import BackgroundTask, RefreshWhenShown, TaskSlot
 
-VerdictKeyRole = Qt.ItemDataRole.UserRole + 2
-RuleIdRole = Qt.ItemDataRole.UserRole + 3
 BASIS_NOTE = {"law": _("law"), "policy": _("policy (not a legal breach)"), "guidance": _("guidance (not a legal breach)")}
 
 

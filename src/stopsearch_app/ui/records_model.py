@@ -17,8 +17,8 @@ from stopsearch_app.store.checks import findings_text
 from stopsearch_app.store.queries import CODED_FIELD_OF_COLUMN, TABLE_COLUMNS, fetch_rows, format_timestamp
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.paged_model import PagedIdModel
+from stopsearch_app.ui.roles import TableRecordIdRole as RecordIdRole
 
-RecordIdRole = Qt.ItemDataRole.UserRole + 1
 NOT_RECORDED = _("not recorded")
 _SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
                  RecordIdRole)

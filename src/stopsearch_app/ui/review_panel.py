@@ -25,13 +25,12 @@ from stopsearch_app.store.reviews import (ChangeFinding, FindingState, QueueFilt
                                           UndoFinding)
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
+from stopsearch_app.ui.roles import RecordIdRole, SearchIdRole
 from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.paged_model import PagedIdModel
 from stopsearch_app.ui.simple_models import ListTableModel
 from stopsearch_app.ui.tasks import RefreshWhenShown, TaskSlot
 
-SearchIdRole = Qt.ItemDataRole.UserRole + 21
-RecordIdRole = Qt.ItemDataRole.UserRole + 22
 ALL = ""
 ERROR_STYLE = "color: #a12a00; font-weight: bold;"
 OK_STYLE = "color: #1b5e20;"
