@@ -14,7 +14,7 @@ from .verdicts import Verdict
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 _KIND = {"S": "Strip-search safeguard", "L": "Legal basis", "G": "Grounds", "C": "Conduct", "R": "Record",
-         "K": "Child", "Q": "Data quality"}
+         "K": "Child rule", "Q": "Data quality"}
 
 
 def score(rule_id: str, verdict_char: str, severity: str) -> int:
