@@ -390,8 +390,9 @@ def grounds_not_boilerplate(ctx: RuleContext) -> RuleOutput:
     names = _record_names(ctx)
     limit = int(ctx.params["named"])
     # The members of each flagged group, gathered once (a groupby over the flagged records only).
-    same_members = pd.Series(names[same]).groupby(same_key[same]).agg(list).to_dict() if same.any() else {}
-    across_members = pd.Series(names[across]).groupby(group_of[across]).agg(list).to_dict() if across.any() else {}
+    # Sorted, so a reason does not depend on the order the records came in.
+    same_members = pd.Series(names[same]).groupby(same_key[same]).agg(sorted).to_dict() if same.any() else {}
+    across_members = pd.Series(names[across]).groupby(group_of[across]).agg(sorted).to_dict() if across.any() else {}
     officers_of = dict(zip(group_of[across].tolist(), officers_in_group[across].tolist()))
 
     def listed(members: list[str]) -> str:
