@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from stopsearch_app import __version__
 from stopsearch_app.domain import review
 from stopsearch_app.domain.charter.ruleset import run_departures
-from stopsearch_app.io.review_pack import ChartRenderer, PackContent, PackResult, write_pack
+from stopsearch_app.io.review_pack import ChartRenderer, PackContent, PackResult, ReportRenderer, write_pack
 from stopsearch_app.store.checks import latest_run, verdict_columns
 from stopsearch_app.store.frames import load_records
 from stopsearch_app.store.queries import Labels, RecordFilter
@@ -45,7 +45,7 @@ class PackRequest:
     area: str = "london"
     ethnicity: str = "self"
     measure: str = "rate"
-    sample: int | None = None  # draw a dip sample of this many (always-included children on top)
+    sample: int | None = None  # draw a dip sample of exactly this many (the must-see cases go to always.csv)
     seed: int | None = None  # the sample's seed (a new one is drawn and recorded when None)
     sample_name: str | None = None  # export a saved sample's records instead (UI)
     redact: bool = True
@@ -107,7 +107,8 @@ def disparity_table(engine: Engine, labels: Labels, request: PackRequest) -> tup
 
 
 def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labels | None = None,
-                chart_renderer: ChartRenderer | None = None, progress: Progress | None = None) -> PackResult:
+                chart_renderer: ChartRenderer | None = None, progress: Progress | None = None,
+                report_renderer: ReportRenderer | None = None) -> PackResult:
     """Select, assemble and write the pack (see the module docstring). ValueError when nothing matches."""
     labels = labels or Labels(engine)
     step = (lambda done, message: progress(done, 5, message)) if progress else (lambda done, message: None)
@@ -121,9 +122,8 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
         frame["record_id"] = review.record_ids_of(frame) if len(frame) else pd.Series([], dtype=object)
         positions = {member.record_id: member for member in saved.members}
         frame = frame[frame["record_id"].isin(positions)].copy()
-        frame["sample_position"] = frame["record_id"].map(lambda rid: positions[rid].position)
-        frame["sample_reason"] = frame["record_id"].map(lambda rid: positions[rid].reason)
-        frame = frame.sort_values("sample_position")
+        frame = _sample_frame(frame, [member.record_id for member in saved.members],
+                              {member.record_id: member.reason for member in saved.members})
         missing = len(positions) - len(frame)
         sample_info = {"name": saved.name, "n": saved.n, "seed": saved.seed, "strata": saved.strata,
                        "filters": saved.filters.as_json(), "method_version": saved.method_version,
@@ -148,14 +148,10 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
                                            boroughs=(request.borough,) if request.borough else (),
                                            children_only=False, ethnicity_source=request.ethnicity)
             drawn = review.draw(frame, request.sample, seed, filters)
-            order = {rid: position for position, rid in enumerate(drawn.record_ids, start=1)}
-            frame = frame[frame["record_id"].isin(order)].copy()
-            frame["sample_position"] = frame["record_id"].map(order)
-            frame["sample_reason"] = frame["record_id"].map(drawn.reasons)
-            frame = frame.sort_values("sample_position")
+            frame = _sample_frame(frame, drawn.record_ids, drawn.reasons)
             sample_info = {"name": None, "n": drawn.n, "seed": drawn.seed, "strata": drawn.strata_label,
                            "filters": {**filters.as_json(), "age": request.age},
-                           "method_version": drawn.method_version, "size": len(drawn.record_ids),
+                           "method_version": drawn.method_version, "size": drawn.drawn,
                            "always_included": drawn.always_included, "drawn": drawn.drawn,
                            "population": drawn.population, "always_included_rule": _ALWAYS_RULE}
             allocation = drawn.allocation
@@ -195,7 +191,13 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
                        "area": request.borough or request.area, "available": disparity is not None,
                        "unavailable_reason": unavailable or None}),
     }
-    content = PackContent(records=frame, rule_order=order,
+    # The must-see cases are the panel's separate duty: always.csv, never part of the N drawn at random.
+    always = None
+    if sample_info is not None:
+        must_see = frame["sample_reason"].ne(review.RANDOM).to_numpy()
+        always = frame[must_see].reset_index(drop=True)
+        frame = frame[~must_see].reset_index(drop=True)
+    content = PackContent(records=frame, always=always, rule_order=order,
                           rule_titles={rule_id: rules.get(rule_id, {}).get("title", "") for rule_id in order},
                           findings=findings, disparity=disparity, disparity_unavailable=unavailable,
                           sample_allocation=allocation, manifest=manifest)
@@ -207,9 +209,28 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
         chart_renderer = subprocess_renderer(engine.url.render_as_string(hide_password=False), {
             "measure": request.measure, "ethnicity": request.ethnicity, "age": request.age, "area": area,
             "month_from": request.month_from, "month_to": request.month_to, "force": request.force})
-    result = write_pack(request.out, content, redacted=request.redact, chart_renderer=chart_renderer)
+    if report_renderer is None:
+        from stopsearch_app.pack_charts import report_renderer as subprocess_report
+
+        report_renderer = subprocess_report()
+    result = write_pack(request.out, content, redacted=request.redact, chart_renderer=chart_renderer,
+                        report_renderer=report_renderer)
     step(5, "done")
     return result
+
+
+def _sample_frame(frame: pd.DataFrame, record_ids, reasons: Mapping[str, str]) -> pd.DataFrame:
+    """The sample's rows in presentation order; positions count the random draw and the must-see list
+    separately (1..N and 1..n), so neither list's numbering depends on the other."""
+    frame = frame[frame["record_id"].isin(reasons)].copy()
+    order = {rid: position for position, rid in enumerate(record_ids)}
+    frame["sample_reason"] = frame["record_id"].map(reasons)
+    frame = frame.assign(_order=frame["record_id"].map(order)).sort_values("_order").drop(columns="_order")
+    random = frame["sample_reason"].eq(review.RANDOM)
+    frame["sample_position"] = 0
+    frame.loc[random, "sample_position"] = range(1, int(random.sum()) + 1)
+    frame.loc[~random, "sample_position"] = range(1, int((~random).sum()) + 1)
+    return frame
 
 
 def _utc_text(moment) -> str:
@@ -219,7 +240,7 @@ def _utc_text(moment) -> str:
 
 
 _ALWAYS_RULE = ("every child search in the selection with search level mts, eip or intimate, or power CJPOA_S60, "
-                "TA_S47A or POA_S11, is included on top of the random draw")
+                "TA_S47A or POA_S11, is listed in always.csv, beside the random draw and never counted in it")
 
 
 def request_from_args(args) -> PackRequest:
@@ -249,12 +270,13 @@ def run_cli(args, progress=None) -> tuple[dict, int]:
     output = result.as_json()
     sample = result.manifest.get("sample")
     if isinstance(sample, Mapping):
+        output["always_included"] = int(sample.get("always_included") or 0)
         output["sample"] = {key: sample.get(key) for key in ("n", "seed", "size", "always_included")}
     lines = [f"review pack: {result.path}", f"records: {result.records:,} · findings: {result.findings:,}",
              "redacted: yes" if result.redacted else "NOT REDACTED: for the supervisor's own use only",
              "files: " + ", ".join(result.files)]
     if isinstance(sample, Mapping):
-        lines.append(f"sample: {sample.get('size')} records (seed {sample.get('seed')}; "
-                     f"{sample.get('always_included')} always included)")
+        lines.append(f"sample: {result.records} records at random (seed {sample.get('seed')}); "
+                     f"{sample.get('always_included')} must-see cases in always.csv")
     output["_text"] = "\n".join(lines)
     return output, 0

@@ -20,7 +20,7 @@ from stopsearch_app.domain.records import FIELDS, PUBLIC_FIELDS, SourceFormat
 from stopsearch_app.io.synthetic_extract import SYNTHETIC_FIELDS, generate_extract, write_csv, write_xlsx
 from stopsearch_app.resources import resource_path
 
-SPEC_IDS = ("L1", "L2", "L3", "L4", "G1", "G2", "G3", "G4", "C1", "C2", "C3", "C4", "C5", "C6", "R1",
+SPEC_IDS = ("L1", "L2", "L3", "L4", "G1", "G2", "G3", "G4", "G5", "C1", "C2", "C3", "C4", "C5", "C6", "R1",
             "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", "S9", "K1", "K2", "K3", "K4", "K5", "Q1", "Q2", "Q3")
 PUBLIC_RULES = {"L1", "L2", "K3", "K4", "K5", "S9", "Q1", "Q2"}
 
@@ -380,3 +380,20 @@ def test_settings_from_a_file_keep_only_well_formed_entries():
     assert normalise_settings({"comment": 1, "enabled": {"K4": False, "K5": "no"}, "promote_to_law": ["S5"],
                                "params": {"G1": 20, "K2": {"repeat_count": 4, "window_days": [1]}}}) == \
         {"enabled": {"K4": False}, "params": {"K2": {"repeat_count": 4}}}
+
+
+def test_the_priority_words_follow_the_stored_priority_order() -> None:
+    """domain.charter.priority.score orders as store.checks.review_priority (same weights)."""
+    from stopsearch_app.domain.charter.priority import explain, score
+    from stopsearch_app.store.checks import SEVERITY_RANK
+
+    assert score("S1", "F", "critical") == SEVERITY_RANK["critical"] + 30
+    assert score("G3", "R", "medium") == SEVERITY_RANK["medium"] + 10
+    rules = {"S1": {"title": "Appropriate adult present", "severity": "critical"},
+             "G3": {"title": "Cannabis smell not the sole ground", "severity": "medium"},
+             "C2": {"title": "Receipt offered", "severity": "low"}}
+    text = explain(["G3", "C2", "S1"], "RFF", rules)
+    assert text == ("Strip-search safeguard failed: S1 Appropriate adult present (critical) · also 1 more fail, "
+                    "1 more to review")
+    assert explain(["G3"], "R", rules).startswith("Grounds needs review: G3")
+    assert explain(["G3"], "P", rules) == "nothing to review"

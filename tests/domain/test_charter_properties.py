@@ -223,6 +223,6 @@ def test_verdicts_follow_the_record_not_its_position(batch, random) -> None:
         assert list(again.reasons[rule_id]) == [whole.reasons[rule_id][position] for position in order], rule_id
     for position in range(len(frame)):
         alone = check(frame.iloc[[position]], RULESET, local_fields)
-        for rule_id in set(RULE_IDS) - {"K2"}:
+        for rule_id in set(RULE_IDS) - {"K2", "G5"}:  # G5, like K2, compares a record with the other records
             assert alone.verdicts[rule_id].iloc[0] == whole.verdicts[rule_id].iloc[position], rule_id
             assert alone.reasons[rule_id][0] == whole.reasons[rule_id][position], rule_id

@@ -328,6 +328,13 @@ CASES = [
     case("Q3", {"search_type": "vehicle"}, R, "Vehicle-only search with person details recorded"),
     case("Q3", {"search_type": None}, NR, "Search type not recorded"),
     case("Q3", {"search_type": "vehicle"}, NX, "police.uk data do not record", source=PUBLIC),
+    # G5 boilerplate grounds (more in test_g5_* below)
+    case("G5", {}, P, "not copied"),
+    case("G5", {}, R, "near-identical in 2 searches by the same officer", earlier=({"source_ref": "MPS-SS-000002",
+                                                                                   "person_ref": "PRS-0002"},)),
+    case("G5", {"grounds_text": None}, NR, "No grounds recorded"),
+    case("G5", S60, NA, "Suspicionless power"),
+    case("G5", {}, NX, "police.uk data do not record grounds", source=PUBLIC),
 ]
 
 
@@ -348,7 +355,7 @@ def test_cases_cover_every_verdict_each_rule_can_give() -> None:
 
 
 def test_every_rule_of_the_spec_has_cases() -> None:
-    spec_ids = {*(f"L{i}" for i in range(1, 5)), *(f"G{i}" for i in range(1, 5)), *(f"C{i}" for i in range(1, 7)), "R1",
+    spec_ids = {*(f"L{i}" for i in range(1, 5)), *(f"G{i}" for i in range(1, 6)), *(f"C{i}" for i in range(1, 7)), "R1",
                 *(f"S{i}" for i in range(1, 10)), *(f"K{i}" for i in range(1, 6)), *(f"Q{i}" for i in range(1, 4))}
     assert {param.values[0] for param in CASES} == spec_ids == set(REGISTRY)
 
@@ -373,3 +380,61 @@ def test_reasons_never_quote_grounds_text() -> None:
     for rule_id in ("G1", "G2", "G3", "G4"):
         _, reason = run_case(rule_id, {"grounds_text": text})
         assert "Example" not in reason
+
+
+# --- G5 on grounds written for the test: an officer's copied text, a stock phrase across officers ------
+COPIED = ("Male seen at {time} on {street} looking into parked cars and trying car door handles, then walked away "
+          "quickly when he saw officers and held his waistband as if concealing an item.")
+STOCK = ("Subject was in a known drug dealing area, appeared nervous, avoided eye contact and matched the "
+         "description of a suspect given over the radio by the control room.")
+OWN = ("Female seen running from the Co-op on {street} with a bag of unpaid goods; the manager pointed her out to "
+       "officers and described the stolen items as razor blades and coffee.",
+       "Youth seen passing a small package to another youth in exchange for cash outside the station, twice in ten "
+       "minutes, and then placing the cash in his left sock.",
+       "Intelligence report 4412 that the subject carries a knife in his rucksack; he was seen to take the rucksack "
+       "off and hide it behind a wall when the van arrived.")
+
+
+def g5(records: list[dict[str, Any]]) -> tuple[list[Verdict], list[str]]:
+    frame = records_frame([{**BASE, **record} for record in records], ["local"] * len(records))
+    result = check(frame, default_ruleset(), {1: ALL_FIELDS}, only=["G5"])
+    return ([Verdict(int(v)) for v in result.verdicts["G5"]],
+            [str(result.reasons["G5"][i]) for i in range(len(records))])
+
+
+def test_g5_flags_an_officers_copied_grounds_and_names_the_matching_records() -> None:
+    records = [
+        {"source_ref": "A-1", "officer_ref": "OFC-1", "grounds_text": COPIED.format(time="14:30", street="High Street")},
+        {"source_ref": "A-2", "officer_ref": "OFC-1", "grounds_text": COPIED.format(time="21:05", street="Mare Street")},
+        {"source_ref": "A-3", "officer_ref": "OFC-1", "grounds_text": COPIED.format(time="09:10", street="Kingsland Road")},
+        {"source_ref": "B-1", "officer_ref": "OFC-2", "grounds_text": OWN[0].format(street="Mare Street")},
+        {"source_ref": "B-2", "officer_ref": "OFC-2", "grounds_text": OWN[1]},
+        {"source_ref": "B-3", "officer_ref": "OFC-2", "grounds_text": OWN[2]},
+        {"source_ref": "C-1", "officer_ref": "OFC-3", "grounds_text": COPIED.format(time="11:00", street="Old Street")
+         .replace("quickly", "fast")},  # another officer, one word changed: the same text, now across officers
+    ]
+    verdicts, reasons = g5(records)
+    assert verdicts[:3] == [R, R, R] and verdicts[3:6] == [P, P, P]
+    for reason in reasons[:3]:
+        assert "3 searches by the same officer" in reason and all(ref in reason for ref in ("A-1", "A-2", "A-3"))
+        assert "C-1" not in reason and "B-1" not in reason
+    assert verdicts[6] is R and "4 searches by 2 officers" in reasons[6] and "C-1" in reasons[6] and "A-1" in reasons[6]
+
+
+def test_g5_flags_a_stock_phrase_across_officers_from_the_threshold_on() -> None:
+    three = [{"source_ref": f"S-{i}", "officer_ref": f"OFC-{i}", "grounds_text": STOCK} for i in range(1, 4)]
+    verdicts, reasons = g5(three + [{"source_ref": "B-2", "officer_ref": "OFC-9", "grounds_text": OWN[1]}])
+    assert verdicts == [R, R, R, P]
+    assert "3 searches by 3 officers" in reasons[0] and all(f"S-{i}" in reasons[0] for i in range(1, 4))
+    verdicts, _ = g5(three[:2])
+    assert verdicts == [P, P]  # two officers once each: under min_across_officers (3)
+    strict = default_ruleset().with_settings(params={"G5": {"min_across_officers": 2}})
+    frame = records_frame([{**BASE, **r} for r in three[:2]], ["local"] * 2)
+    assert [Verdict(int(v)) for v in check(frame, strict, {1: ALL_FIELDS}, only=["G5"]).verdicts["G5"]] == [R, R]
+
+
+def test_g5_ignores_short_texts_and_different_grounds() -> None:
+    short = [{"source_ref": f"X-{i}", "officer_ref": "OFC-1", "grounds_text": "Smelt cannabis."} for i in range(3)]
+    verdicts, _ = g5(short + [{"source_ref": f"Y-{i}", "officer_ref": "OFC-1", "grounds_text": text.format(street="Mare Street")}
+                              for i, text in enumerate(OWN)])
+    assert verdicts == [P] * 6  # too short to compare (G1 judges them), and three different accounts

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 import stopsearch_app.store.review_schema  # noqa: F401 - the review tables on the shared metadata
+from stopsearch_app.domain import review
 from stopsearch_app.commands_export import PackRequest, export_pack, run_cli
 from stopsearch_app.io.pack_csv import DANGEROUS_START, NB_HYPHEN, decode_text, encode_text
 from stopsearch_app.io.review_pack import (FINDINGS, MANIFEST, RECORDS, SUMMARY, PackContent, PackIntegrityError,
@@ -239,17 +240,53 @@ def test_a_sample_pack_is_reproducible_and_records_its_seed(checked, tmp_path):
     first, second = read_pack(first_result.path), read_pack(second_result.path)
     real = [{v: k for k, v in result.pseudonyms.items()} for result in (first_result, second_result)]
     assert [real[0][p] for p in first.records["record_id"]] == [real[1][p] for p in second.records["record_id"]]
+    assert [real[0][p] for p in first.always["record_id"]] == [real[1][p] for p in second.always["record_id"]]
     # the same records under other pseudonyms: two packs cannot be joined by their ids
     assert not set(first.records["record_id"]) & set(second.records["record_id"])
+    assert not set(first.always["record_id"]) & set(second.always["record_id"])
     sample = first.manifest["sample"]
-    assert sample["seed"] == 2024 and sample["n"] == 12 and sample["size"] == len(first.records)
-    assert sample["always_included"] == len(first.records) - 12
-    reasons = first.records["sample_reason"].tolist()
-    assert reasons.count("random draw") == 12
+    # Exactly N at random; the must-see cases are their own list (always.csv), never counted in N.
+    assert sample["seed"] == 2024 and sample["n"] == 12 and sample["size"] == len(first.records) == 12
+    assert first.manifest["records"] == 12
+    assert sample["always_included"] == len(first.always) == first.manifest["always_included"] > 0
+    assert set(first.records["sample_reason"]) == {"random draw"}
+    assert first.records["sample_position"].tolist() == list(range(1, 13))
+    assert all(r.startswith("must-see") for r in first.always["sample_reason"])
+    assert not set(first.records["record_id"]) & set(first.always["record_id"])
     strip = first.records[first.records["search_level"].isin(["mts", "eip"])]
-    assert len(strip) and all(r.startswith("always included") for r in strip["sample_reason"])
+    assert strip.empty  # every child strip search is in always.csv, none in the random draw
     strata = first.summary[first.summary["section"] == "sample_strata"]
     assert len(strata) >= 3
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(str(path)).pages)
+
+
+def test_every_pack_has_a_report_with_the_period_the_sample_and_the_rag_summary(checked, tmp_path):
+    request = PackRequest(out=tmp_path / "first", age="child", sample=10, seed=11)
+    first = read_pack(export_pack(checked, request, user="Sgt Adams").path)
+    rated, awaited = first.records["record_id"].iloc[0], first.records["record_id"].iloc[1]
+    reviews.RecordFinding(checked, rated, review.PANEL, {"rag": "green", "learning_note": "Grounds clearly written up",
+                                                          "police_response": "Noted"}, who="Panel chair").do()
+    reviews.RecordFinding(checked, awaited, review.PANEL, {"rag": "red"}, who="Panel chair").do()
+    pack = read_pack(export_pack(checked, PackRequest(out=tmp_path / "pack", age="child", sample=10, seed=11),
+                                 user="Sgt Adams").path)
+    assert "report.pdf" in {item["name"] for item in pack.manifest["files"]}  # hashed like every file
+    text = _pdf_text(pack.path / "report.pdf")
+    months = sorted(set(pack.records["month"]) | set(pack.always["month"]))
+    assert f"Period: {months[0]} to {months[-1]}" in text
+    assert "10 records drawn at random (seed 11" in text
+    assert f"{len(pack.always)} must-see cases" in text
+    for record_id in pack.records["record_id"]:  # the record ids wrap in the table: compare without spaces
+        assert record_id.replace(" ", "") in text.replace(" ", "")
+    assert "Green 1" in text and "Red 1" in text and f"not rated yet {10 + len(pack.always) - 2}" in text
+    assert "Grounds clearly written up" in text
+    assert "Police responses outstanding" in text and awaited.replace(" ", "") in text.replace(" ", "")
+    assert "Counts from 1 to 9 are shown as <10" in text
+    assert "MDA_S23" not in text and "PACE_S1" not in text  # labels, never codes
 
 
 def test_export_pack_cli_contract(checked, db_url, tmp_path):
@@ -261,7 +298,7 @@ def test_export_pack_cli_contract(checked, db_url, tmp_path):
     assert status == 0
     assert {"path", "files", "records", "redacted"} <= set(output)
     assert output["redacted"] is True and output["records"] > 0
-    assert {"records.csv", "findings.csv", "summary.csv", "manifest.json"} <= set(output["files"])
+    assert {"records.csv", "findings.csv", "summary.csv", "report.pdf", "manifest.json"} <= set(output["files"])
     folder = Path(output["path"])
     assert all((folder / name).is_file() for name in output["files"])
     json.dumps({k: v for k, v in output.items() if k != "_text"})  # the JSON the CLI prints

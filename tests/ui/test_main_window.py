@@ -38,7 +38,7 @@ def test_selecting_a_record_fills_the_detail_pane(qtbot, loaded_context):
     wait_loaded(qtbot, window)
     window.records_page.table.selectRow(0)
     rows = dict(window.detail.model.rows())
-    assert rows["Child status"] == "child" and rows["Age range"] == "10-17"
+    assert rows["Child status"] == "Child (under 18)" and rows["Age range"] == "10-17"
     assert rows["Outcome linked to object of search"] == "not recorded"
     assert rows["Grounds"] == "not in this source"  # police.uk carries no grounds text
     assert window.detail.title.text().startswith("<b>metropolitan-2022-09-")

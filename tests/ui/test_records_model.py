@@ -29,7 +29,7 @@ def test_rows_are_fetched_a_page_at_a_time(loaded_context, monkeypatch):
     model = RecordsTableModel(loaded_context)
     model.set_ids(matching_ids(loaded_context.engine, RecordFilter(), loaded_context.labels))
     last = model.rowCount() - 1
-    assert model.data(model.index(last, column(model, "Force"))) == "metropolitan"
+    assert model.data(model.index(last, column(model, "Force"))) == "Metropolitan Police"  # labels, never codes (issue 12)
     # 23:00 UTC on 31 August is midnight in London
     assert model.data(model.index(0, column(model, "Date (London)"))) == "2022-09-01 00:00"
     model.data(model.index(1, 0))

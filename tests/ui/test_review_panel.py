@@ -47,7 +47,7 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
     queue, panel = page.queue, page.panel
     total = queue.model.rowCount()
     assert total > 10 and "to review" in queue.count_label.text()
-    priorities = [int(queue.model.index(r, 0).data()) for r in range(total)]
+    priorities = [queue.model.queue_row(r).priority for r in range(total)]  # the score orders; words show
     assert priorities == sorted(priorities, reverse=True)
 
     # filters: by rule, by team/station, by month
@@ -171,7 +171,9 @@ def test_panel_mode_is_anonymised_and_keyboard_driven(qtbot, review_context, sav
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5_000)
     count = window.case_count()
     assert count == saved_sample.size >= 4 and not window.missing
-    assert window.title.text() == f"Case 1 of {count}"
+    # must-see cases first, marked, and numbered apart from the random sample of exactly N = 3
+    assert window.title.text() == f"Must-see case 1 of {saved_sample.always_included}"
+    assert window.reason_label.text().strip().startswith("must-see")
     assert QApplication.focusWidget() is window.first_field()
 
     # anonymised: nothing of the officer, the person, the vehicle, the time or the place in the card
@@ -188,13 +190,16 @@ def test_panel_mode_is_anonymised_and_keyboard_driven(qtbot, review_context, sav
         assert str(detail["latitude"]) not in card
         if detail.get("grounds_text"):
             assert review.redact(detail["grounds_text"]).replace("'", "&#x27;")[:40] in card
+    window.show_case(count - 1)
+    assert window.title.text() == "Sample case 3 of 3" and "random draw" in window.reason_label.text()
     window.show_case(0)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     window.first_field().setFocus()
 
     # Left/Right and PageUp/PageDown move between cases
     press(qtbot, window, Qt.Key.Key_Right)
-    assert window.index == 1 and window.title.text() == f"Case 2 of {count}"
+    assert window.index == 1 and window.title.text().endswith(" case 2 of " + str(saved_sample.always_included)) or \
+        window.title.text() == "Sample case 1 of 3"
     press(qtbot, window, Qt.Key.Key_PageDown)
     assert window.index == 2
     press(qtbot, window, Qt.Key.Key_Left)
@@ -317,7 +322,7 @@ def test_draw_save_open_and_export_a_sample(qtbot, review_context, tmp_path):
     qtbot.mouseClick(dialog.preview_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=15_000)
     assert dialog.preview is not None and dialog.preview.drawn == 6
-    assert "always included" in dialog.summary.text()
+    assert "never counted in N" in dialog.summary.text() and dialog.must_see_model.rowCount() == dialog.preview.always_included > 0
     assert dialog.strata_model.rowCount() >= 3
     first_ids = dialog.preview.record_ids
     # the same settings draw the same sample; a changed setting must be previewed again
@@ -339,10 +344,47 @@ def test_draw_save_open_and_export_a_sample(qtbot, review_context, tmp_path):
     window.close()
 
     dialog.export_selected(tmp_path / "pack")
-    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=30_000)
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=120_000)
     assert "Review pack written" in dialog.message.text()
     pack = read_pack(tmp_path / "pack")
-    # redacted: the records are the sample's, under the pack's pseudonyms (never the real ids)
-    assert pack.redacted and len(pack.records) == len(first_ids)
-    assert not set(pack.records["record_id"]) & set(first_ids)
+    random = [rid for rid in first_ids if dialog.preview.reasons[rid] == review.RANDOM]
+    must_see = [rid for rid in first_ids if dialog.preview.reasons[rid] != review.RANDOM]
+    # redacted: the sample's records under the pack's pseudonyms (never the real ids)
+    assert pack.redacted and len(pack.records) == len(random) == 6 and len(pack.always) == len(must_see)
+    assert not (set(pack.records["record_id"]) | set(pack.always["record_id"])) & set(first_ids)
+    assert (tmp_path / "pack" / "report.pdf").is_file()
+    # Print report…: the same report on its own
+    dialog.print_report(tmp_path / "meeting.pdf")
+    qtbot.waitUntil(lambda: not dialog.is_busy(), timeout=120_000)
+    assert "Report written" in dialog.message.text()
+    from pypdf import PdfReader
+
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(str(tmp_path / "meeting.pdf")).pages)
+    assert "6 records drawn at random (seed 7" in text and "Must-see cases" in text
     assert pack.manifest["sample"]["name"] == "November panel" and pack.manifest["sample"]["seed"] == 7
+
+
+def test_a_save_the_database_refuses_keeps_the_text_and_says_why(qtbot, review_context, monkeypatch):
+    """A locked or unavailable database is a one-line refusal in the form; nothing typed is lost."""
+    from sqlalchemy.exc import OperationalError
+
+    from stopsearch_app.ui.review_panel import SupervisorReviewPage
+
+    page = SupervisorReviewPage(review_context)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitUntil(lambda: not page.is_loading(), timeout=15_000)
+    page.queue.select_row(0)
+    panel = page.panel
+    qtbot.waitUntil(lambda: panel.record is not None, timeout=5_000)
+    choose(panel.outcome, "words_of_advice")
+    panel.note.setPlainText("Spoke to the officer about recording what he saw.")
+
+    def locked(self):
+        raise OperationalError("INSERT INTO finding", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(reviews.RecordFinding, "do", locked)
+    assert panel.save() is False
+    assert "database could not be written (database is locked)" in panel.message.text()
+    assert panel.note.toPlainText() == "Spoke to the officer about recording what he saw."
+    assert reviews.current_finding(review_context.engine, panel.record.record_id, review.SUPERVISOR) is None

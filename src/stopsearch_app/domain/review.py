@@ -24,11 +24,11 @@ Pattern-based redaction cannot find every name (a bare surname survives): packs 
 them before they leave the force.
 
 **Samples.** :func:`draw_sample` draws a reproducible random dip sample for a panel (domain.md §9, panel
-K1): ``n`` records at random, stratified by age band x ethnic group with proportional allocation
-(largest remainder), plus, ALWAYS and on top of ``n``, every child search in the selection that a panel
-must see: more thorough, intimate-parts-exposing or intimate searches (search level ``mts``, ``eip``,
-``intimate``) and suspicionless searches (``CJPOA_S60``, and also ``TA_S47A`` and ``POA_S11``: domain.md
-§10 CH3). So a sample can be larger than ``n``; :class:`SampleDraw` says how many were always included.
+K1): exactly ``n`` records at random, stratified by age band x ethnic group with proportional allocation
+(largest remainder), and, as a separate list never counted in ``n``, every child search in the selection
+that a panel must see: more thorough, intimate-parts-exposing or intimate searches (search level ``mts``,
+``eip``, ``intimate``) and suspicionless searches (``CJPOA_S60``, and also ``TA_S47A`` and ``POA_S11``:
+domain.md §10 CH3). :class:`SampleDraw` holds both (``drawn`` and ``always_included`` count them apart).
 Each record's place in the draw comes from a keyed hash of (seed, record id), so the same seed and
 filters give the same sample whatever the order of the rows, and a different seed gives another.
 """
@@ -387,8 +387,8 @@ RANDOM = "random"
 CHILD_STRIP_SEARCH = "child_strip_search"
 CHILD_SUSPICIONLESS = "child_suspicionless"
 REASON_LABELS = {RANDOM: "random draw",
-                 CHILD_STRIP_SEARCH: "always included: more thorough or intimate search of a child",
-                 CHILD_SUSPICIONLESS: "always included: suspicionless (s60) search of a child"}
+                 CHILD_STRIP_SEARCH: "must-see: more thorough or intimate search of a child",
+                 CHILD_SUSPICIONLESS: "must-see: suspicionless (s60) search of a child"}
 MAX_SEED = 2**31 - 1  # fits every database's INTEGER
 CHILD_BAND_LABELS = {"under_10": "under 10", "10_14": "10-14", "15_17": "15-17", "10_17": "10-17"}
 SEARCH_LEVEL_LABELS = {"outer": "outer clothing only", "mts": "more thorough search (MTS)",
@@ -468,7 +468,8 @@ class SampleDraw:
     def summary(self) -> str:
         text = f"{self.drawn} drawn at random from {self.population - self.always_included:,} records"
         if self.always_included:
-            text += f" + {self.always_included} always included (child strip or suspicionless searches)"
+            text += (f"; beside them, {self.always_included} must-see cases (child strip or suspicionless "
+                     "searches), not counted in the sample")
         return text
 
 

@@ -85,6 +85,22 @@ def read_file(path: Path, name: str) -> bytes:
     return data
 
 
+def read_head(path: Path, member: str | None, name: str, size: int) -> bytes:
+    """The first ``size`` bytes for the readers' sniffing, with the same refusals as a whole read
+    (a FIFO or device must not hang the sniff, a zip bomb must not inflate)."""
+    check_regular_file(path, name)
+    if member is None:
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ImportRefused(name, "not a regular file: only ordinary files are imported")
+            return handle.read(size)
+    with zipfile.ZipFile(path) as archive:
+        check_member(archive.getinfo(member), name)
+        with archive.open(member) as handle:
+            return handle.read(size)
+
+
 def check_member(info: zipfile.ZipInfo, name: str) -> None:
     lim = limits()
     if info.file_size > lim.max_member_bytes:

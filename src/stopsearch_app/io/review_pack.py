@@ -55,6 +55,7 @@ from stopsearch_app.io.pack_csv import CONVENTIONS, SUPPRESSED, read_table, sha2
 PACK_FORMAT = "stopsearch-review-pack"
 PACK_FORMAT_VERSION = "1"
 RECORDS, FINDINGS, SUMMARY, MANIFEST = "records.csv", "findings.csv", "summary.csv", "manifest.json"
+ALWAYS, REPORT = "always.csv", "report.pdf"
 CHARTS_FOLDER = "charts"
 SUPPRESS_BELOW = 10
 LONDON = ZoneInfo("Europe/London")
@@ -64,6 +65,7 @@ UNREDACTED_PURPOSE = ("NOT REDACTED: for the supervisor's own use only. Contains
                       "vehicle references, exact times and places, unredacted grounds). Do not share.")
 
 ChartRenderer = Callable[[Mapping[str, object], Path], Sequence[Path]]
+ReportRenderer = Callable[[Mapping[str, object], Path], None]  # (report_data's dict, the PDF to write)
 
 
 class PackError(ValueError):
@@ -80,6 +82,7 @@ class PackContent:
 
     records: pd.DataFrame  # canonical columns + record_id [+ sample_position, sample_reason] + one column per rule
     rule_order: Sequence[str]
+    always: pd.DataFrame | None = None  # a sample's must-see cases (always.csv), same columns as records
     rule_titles: Mapping[str, str] = field(default_factory=dict)
     findings: Sequence[Mapping[str, object]] = ()  # record_id, kind, status, version, fields..., updated_by/at
     disparity: Mapping[str, object] | None = None  # compute_disparity's result
@@ -102,6 +105,13 @@ class PackResult:
     def as_json(self) -> dict[str, object]:
         return {"path": str(self.path), "files": list(self.files), "records": self.records, "redacted": self.redacted,
                 "findings": self.findings}
+
+
+def always_content(content: PackContent) -> PackContent:
+    """The must-see list laid out exactly as records.csv (same columns, same redaction)."""
+    from dataclasses import replace
+
+    return replace(content, records=content.always if content.always is not None else content.records.iloc[0:0])
 
 
 # --- records.csv ----------------------------------------------------------------------------------
@@ -310,7 +320,8 @@ def _json_default(value: object) -> object:
 
 
 def write_pack(folder: str | Path, content: PackContent, *, redacted: bool = True,
-               chart_renderer: ChartRenderer | None = None, now: datetime | None = None) -> PackResult:
+               chart_renderer: ChartRenderer | None = None, report_renderer: ReportRenderer | None = None,
+               now: datetime | None = None) -> PackResult:
     """Write the pack into ``folder`` (created; an existing pack's files are replaced). See the module
     docstring for what each file holds and what redaction removes."""
     target = Path(folder)
@@ -319,7 +330,7 @@ def write_pack(folder: str | Path, content: PackContent, *, redacted: bool = Tru
     except ValueError as error:
         raise PackError(str(error)) from error
     try:
-        result = _write_into(folder, content, redacted, chart_renderer, now)
+        result = _write_into(folder, content, redacted, chart_renderer, report_renderer, now)
         pack_folder.finish(folder, target)
     except BaseException:
         pack_folder.abandon(folder)
@@ -329,31 +340,40 @@ def write_pack(folder: str | Path, content: PackContent, *, redacted: bool = Tru
 
 
 def _pseudonymised(content: PackContent) -> tuple[PackContent, dict[str, str]]:
-    """``content`` with every record id (records and findings) replaced by a per-pack pseudonym: a keyed
+    """``content`` with every record id (records, must-see cases and findings) replaced by a per-pack pseudonym: a keyed
     hash under a random key that is used once and never stored, so a pack cannot be joined to another
     pack or to the force's data by its ids. The mapping is returned to the caller (the supervisor's app),
     never written into the pack."""
     key = secrets.token_bytes(32)
-    ids = content.records["record_id"].astype(str).tolist() if "record_id" in content.records else []
+    tables = [table for table in (content.records, content.always) if table is not None and "record_id" in table]
+    ids = [str(value) for table in tables for value in table["record_id"]]
     ids += [str(item["record_id"]) for item in content.findings]
     mapping = {real: "P-" + hmac.new(key, real.encode(), hashlib.sha256).hexdigest()[:16] for real in dict.fromkeys(ids)}
-    records = content.records.copy()
-    if "record_id" in records:
-        records["record_id"] = [mapping[str(v)] for v in records["record_id"]]
+
+    def renamed(table: pd.DataFrame | None) -> pd.DataFrame | None:
+        if table is None or "record_id" not in table:
+            return table
+        table = table.copy()
+        table["record_id"] = [mapping[str(v)] for v in table["record_id"]]
+        return table
+
     findings = [{**item, "record_id": mapping[str(item["record_id"])]} for item in content.findings]
-    return replace(content, records=records, findings=findings), mapping
+    return replace(content, records=renamed(content.records), always=renamed(content.always),
+                   findings=findings), mapping
 
 
 def _write_into(folder: Path, content: PackContent, redacted: bool, chart_renderer: ChartRenderer | None,
-                now: datetime | None) -> PackResult:
+                report_renderer: ReportRenderer | None, now: datetime | None) -> PackResult:
     pseudonyms: dict[str, str] = {}
     if redacted:
         content, pseudonyms = _pseudonymised(content)
     now = now or datetime.now(UTC)
     files: list[dict[str, object]] = []
-    for name, (columns, rows) in ((RECORDS, records_table(content, redacted)),
-                                  (FINDINGS, findings_table(content, redacted)),
-                                  (SUMMARY, summary_table(content, redacted))):
+    tables = [(RECORDS, records_table(content, redacted)), (FINDINGS, findings_table(content, redacted)),
+              (SUMMARY, summary_table(content, redacted))]
+    if content.always is not None:
+        tables.insert(1, (ALWAYS, records_table(always_content(content), redacted)))
+    for name, (columns, rows) in tables:
         path = folder / name
         count = write_table(path, columns, rows)
         files.append({"name": name, "rows": count, "columns": [{"name": n, "type": k} for n, k in columns]})
@@ -369,6 +389,17 @@ def _write_into(folder: Path, content: PackContent, redacted: bool, chart_render
             chart_note = f"charts could not be drawn: {error}"
     for chart in charts:
         files.append({"name": chart, "rows": None, "columns": None})
+    report_note = "no report renderer given"
+    if report_renderer is not None:
+        from stopsearch_app.io.pack_report import report_data
+
+        try:
+            report_renderer(report_data(content, redacted=redacted, charts=[folder / c for c in charts], now=now),
+                            folder / REPORT)
+            files.append({"name": REPORT, "rows": None, "columns": None})
+            report_note = "the panel's printable report"
+        except Exception as error:  # noqa: BLE001 - a report must never lose the pack
+            report_note = f"the report could not be written: {error}"
     for item in files:
         path = folder / str(item["name"])
         item["sha256"] = sha256_of(path)
@@ -379,6 +410,7 @@ def _write_into(folder: Path, content: PackContent, redacted: bool, chart_render
         "purpose": REDACTED_PURPOSE if redacted else UNREDACTED_PURPOSE,
         **{key: value for key, value in content.manifest.items() if key not in ("redacted", "files")},
         "records": len(content.records), "findings": len(content.findings),
+        **({"always_included": len(content.always)} if content.always is not None else {}),
         "redaction": ({"version": review.redaction_version(), "withheld_fields": list(review.WITHHELD_FIELDS),
                        "redacted_text_fields": [f"{n}_redacted" for n in review.REDACTED_TEXT_FIELDS],
                        "rule": "resources/review/redaction.toml: names, addresses (house number + street, "
@@ -386,6 +418,7 @@ def _write_into(folder: Path, content: PackContent, redacted: bool, chart_render
                                "person and officer references removed from free text; counts under 10 suppressed"}
                       if redacted else None),
         "charts": {"files": charts, "note": chart_note},
+        "report": {"file": REPORT if any(item["name"] == REPORT for item in files) else None, "note": report_note},
         "csv": {"encoding": "utf-8-sig", "conventions": list(CONVENTIONS)},
         "files": files,
     }
@@ -402,6 +435,7 @@ class ReviewPack:
     records: pd.DataFrame
     findings: pd.DataFrame
     summary: pd.DataFrame
+    always: pd.DataFrame | None = None  # a sample pack's must-see cases
 
     @property
     def redacted(self) -> bool:
@@ -429,12 +463,14 @@ def read_pack(folder: str | Path, *, verify: bool = True) -> ReviewPack:
             if sha256_of(path) != item.get("sha256"):
                 raise PackIntegrityError(f"{name} changed after the pack was written (SHA-256 differs)")
     tables = {}
-    for name in (RECORDS, FINDINGS, SUMMARY):
+    for name in (RECORDS, FINDINGS, SUMMARY, ALWAYS):
         item = by_name.get(name)
+        if item is None and name == ALWAYS:
+            continue
         if item is None:
             raise PackError(f"{folder}: the manifest lists no {name}")
         columns = [(column["name"], column["type"]) for column in item["columns"]]
         header, rows = read_table(folder / name, columns)
         tables[name] = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
             {column: pd.Series(dtype=object) for column in header})
-    return ReviewPack(folder, manifest, tables[RECORDS], tables[FINDINGS], tables[SUMMARY])
+    return ReviewPack(folder, manifest, tables[RECORDS], tables[FINDINGS], tables[SUMMARY], tables.get(ALWAYS))

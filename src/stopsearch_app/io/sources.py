@@ -32,12 +32,11 @@ class SourceFile:
         return Path(self.name).suffix.lower()
 
     def read_head(self, size: int) -> bytes:
-        """The first ``size`` bytes (readers sniff these before deciding to read the whole file)."""
-        if self.member is None:
-            with self.path.open("rb") as handle:
-                return handle.read(size)
-        with zipfile.ZipFile(self.path) as archive, archive.open(self.member) as handle:
-            return handle.read(size)
+        """The first ``size`` bytes (readers sniff these before deciding to read the whole file),
+        within io/limits.py's limits like :meth:`read_bytes`."""
+        from stopsearch_app.io import limits
+
+        return limits.read_head(self.path, self.member, self.name, size)
 
     def read_bytes(self) -> bytes:
         """The bytes to parse, within io/limits.py's limits (regular files only, sizes and zip ratios

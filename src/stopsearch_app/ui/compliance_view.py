@@ -18,10 +18,9 @@ from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
 from stopsearch_app.store.queries import RecordFilter
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.roles import RuleIdRole, VerdictKeyRole
 from stopsearch_app.ui.tasks import BackgroundTask, RefreshWhenShown, TaskSlot
 
-VerdictKeyRole = Qt.ItemDataRole.UserRole + 2
-RuleIdRole = Qt.ItemDataRole.UserRole + 3
 BASIS_NOTE = {"law": _("law"), "policy": _("policy (not a legal breach)"), "guidance": _("guidance (not a legal breach)")}
 
 
@@ -97,10 +96,21 @@ class ComplianceModel(QAbstractTableModel):
             return QBrush(QColor(verdict.colour)) if count else None
         if role == Qt.ItemDataRole.ForegroundRole:
             return QBrush(QColor(verdict.text_colour)) if count else QBrush(QColor("#9a9a9a"))
-        share = f"{100 * count / total:.0f}%" if total else "–"
+        # A share is over the records the rule applies to and could judge (a rule that applies to a
+        # few searches must not read as 1% of every child); not assessable / not applicable: counts only.
+        counts = self._counts.loc[rule_id]
+        assessed = int(counts.get("pass", 0) + counts.get("fail", 0) + counts.get("review", 0))
+        applies = assessed + int(counts.get("not_recorded", 0))
+        base, what = {"pass": (assessed, _("assessed")), "fail": (assessed, _("assessed")),
+                      "review": (assessed, _("assessed")),
+                      "not_recorded": (applies, _("it applies to"))}.get(key, (0, ""))
+        share = f"{100 * count / base:.0f}%" if base else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{rule_id} {verdict.label}: {count:,} of {total:,} ({share}). " + _("Click to list them.")
-        return f"{verdict.glyph} {count:,}  ({share})" if count else "0"
+            over = f" ({share} " + _("of the") + f" {base:,} " + _("records") + f" {what})" if share else ""
+            return (f"{rule_id} {verdict.label}: {count:,} " + _("of") + f" {total:,}{over}. " + _("Click to list them."))
+        if not count:
+            return "0"
+        return f"{verdict.glyph} {count:,}  ({share} " + _("of") + f" {base:,})" if share else f"{verdict.glyph} {count:,}"
 
 
 class ComplianceView(RefreshWhenShown, QWidget):

@@ -6,7 +6,7 @@ It only builds a RecordFilter; the database does the filtering.
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from stopsearch_app.domain.places import london_boroughs
 from stopsearch_app.domain.records import AGE_RANGES, ETHNIC_GROUPS
@@ -25,8 +25,12 @@ class FilterBar(QWidget):
         super().__init__(parent)
         self._context = context
         self._updating = False
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 4, 6, 4)
+        # Two rows: one row of filters was 1,170 px wide and left no room for the record view at 1366.
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(6, 4, 6, 4)
+        rows.setSpacing(2)
+        layout = QHBoxLayout()
+        rows.addLayout(layout)
 
         self.force = self._combo(_("Force"), layout)
         self.month_from = self._combo(_("From"), layout)
@@ -40,6 +44,9 @@ class FilterBar(QWidget):
         for borough in sorted(london_boroughs().boroughs, key=lambda b: b.name):
             self.borough.addItem(borough.name, borough.name)
         self.age = self._combo(_("Age"), layout)
+        layout.addStretch(1)
+        layout = QHBoxLayout()
+        rows.addLayout(layout)
         self.ethnicity_source = self._combo(_("Ethnicity"), layout)
         self.ethnicity_source.addItem(_("Self-defined"), "self")
         self.ethnicity_source.addItem(_("Officer-defined"), "officer")
@@ -74,7 +81,10 @@ class FilterBar(QWidget):
         caption = QLabel(label + ":", self)
         combo = QComboBox(self)
         combo.setObjectName(label.lower().replace(" ", "_"))
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        # Sized to a short label, not the longest item (the list still shows them whole): the bar must
+        # leave room for the record view at 1366 px wide.
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(9)
         caption.setBuddy(combo)
         layout.addWidget(caption)
         layout.addWidget(combo)

@@ -245,12 +245,24 @@ class MainWindow(QMainWindow):
         review_menu.addAction(export)
         toolbar.addAction(export)
         self.actions[Actions.EXPORT_PACK] = export
+        patterns = QAction(_("Officer and team patterns…"), self)
+        patterns.setObjectName("officer_patterns")
+        patterns.triggered.connect(self.show_officer_patterns)
+        review_menu.addAction(patterns)
+        self.actions["officer_patterns"] = patterns
         help_menu = self.menuBar().addMenu(_("&Help"))
         about = QAction(_("About…"), self)
         about.setObjectName(Actions.ABOUT)
         about.triggered.connect(self.show_about)
         help_menu.addAction(about)
         self.actions[Actions.ABOUT] = about
+
+    def show_officer_patterns(self):
+        from stopsearch_app.ui.officer_view import OfficerPatternsDialog
+
+        dialog = OfficerPatternsDialog(self._context, self)
+        dialog.show()
+        return dialog
 
     # --- import ---
     def _start_dir(self) -> str:

@@ -1,6 +1,7 @@
 """Drawing a review pack's charts as PNG files, in a process of its own.
 
     python -m stopsearch_app.ui.pack_charts DB_URL FOLDER REQUEST_JSON
+    python -m stopsearch_app.ui.pack_charts --report REPORT_JSON_FILE OUT_PDF
 
 The pack is written off the UI thread (and by the command line, which has no Qt), so the charts are
 drawn by this small program on the offscreen platform, with the same chart modules as the Disparity
@@ -54,10 +55,23 @@ def render_dashboard(app, dashboard: dict, folder: Path) -> list[str]:
     return written
 
 
+def render_report(data_file: Path, out: Path) -> str:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from stopsearch_app.ui.pack_report import write_pdf
+
+    _app = QGuiApplication.instance() or QGuiApplication([])
+    return str(write_pdf(json.loads(data_file.read_text(encoding="utf-8")), out))
+
+
 def main() -> None:
     from stopsearch_app.io.lifeline import die_with_parent
 
     die_with_parent()  # a killed export must not leave this process drawing
+    if sys.argv[1] == "--report":
+        print(json.dumps(render_report(Path(sys.argv[2]), Path(sys.argv[3]))))
+        return
     # The database URL (a password, perhaps) comes on stdin: argv is visible to every local user in ps.
     db_url = sys.stdin.readline().strip()
     folder, request = Path(sys.argv[1]), json.loads(sys.argv[2])

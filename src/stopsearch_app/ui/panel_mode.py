@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QForm
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
 from stopsearch_app.store import reviews
-from stopsearch_app.store.reviews import (FindingInvalid, FindingState, NothingChanged, StaleFindingError,
-                                          save_finding)
+from stopsearch_app.store.reviews import FindingState, StaleFindingError, save_finding
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
 from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.simple_models import ListTableModel
 
@@ -338,8 +338,14 @@ class PanelModeWindow(QWidget):
         self.index = index
         member, search_id = self.cases[index]
         self.record = reviews.panel_record(self._context.engine, self._context.labels, search_id)
-        self.title.setText(_("Case") + f" {index + 1} " + _("of") + f" {len(self.cases)}")
+        # The random sample and the must-see list are numbered apart, so "case 3 of 10" means the sample.
+        must_see = member.reason != review.RANDOM
+        same = [m for m, _sid in self.cases if (m.reason != review.RANDOM) == must_see]
+        place = next(i for i, m in enumerate(same, start=1) if m is member)
+        self.title.setText((_("Must-see case") if must_see else _("Sample case")) + f" {place} " + _("of")
+                           + f" {len(same)}")
         self.reason_label.setText("   " + _(review.REASON_LABELS.get(member.reason, member.reason)))
+        self.reason_label.setStyleSheet("color: #a12a00; font-weight: bold;" if must_see else "")
         self.card.setText(self._card_html(self.record))
         self._reload_state(fill=True)
         self.previous_button.setEnabled(index > 0)
@@ -454,11 +460,9 @@ class PanelModeWindow(QWidget):
             self._reload_state(fill=False)
             self._set_message(str(conflict), error=True)
             return False
-        except FindingInvalid as invalid:
-            self._set_message(_("Not saved: ") + "; ".join(invalid.problems), error=True)
-            return False
-        except (NothingChanged, ValueError) as refused:
-            self._set_message(_("Not saved: ") + str(refused), error=True)
+        except REFUSALS as refused:  # the draft stays in the form; one line says why
+            self._keep_draft()
+            self._set_message(refusal_text(refused), error=True)
             return False
         self.drafts.pop(record.record_id, None)
         self._dirty = False

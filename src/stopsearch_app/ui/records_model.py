@@ -11,13 +11,14 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
+from stopsearch_app.domain.labels import label
 from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import findings_text
 from stopsearch_app.store.queries import CODED_FIELD_OF_COLUMN, TABLE_COLUMNS, fetch_rows, format_timestamp
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.paged_model import PagedIdModel
+from stopsearch_app.ui.roles import TableRecordIdRole as RecordIdRole
 
-RecordIdRole = Qt.ItemDataRole.UserRole + 1
 NOT_RECORDED = _("not recorded")
 _SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
                  RecordIdRole)
@@ -85,7 +86,7 @@ class RecordsTableModel(PagedIdModel):
         if column == "occurred_at":
             return format_timestamp(int(value))
         if column in CODED_FIELD_OF_COLUMN:
-            return self._context.labels.by_id.get(int(value), "?")
+            return label(CODED_FIELD_OF_COLUMN[column], self._context.labels.by_id.get(int(value), "?"))
         if isinstance(value, bool) or column in ("outcome_linked", "removal_more_than_outer"):
             return _("Yes") if value else _("No")
         return str(value)

@@ -21,16 +21,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
 from stopsearch_app.store import reviews
-from stopsearch_app.store.reviews import (ChangeFinding, FindingInvalid, FindingState, NoFinding, NothingChanged,
-                                          NothingToUndo, QueueFilter, RecordFinding, StaleFindingError, UndoFinding)
+from stopsearch_app.store.reviews import (ChangeFinding, FindingState, QueueFilter, RecordFinding, StaleFindingError,
+                                          UndoFinding)
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
+from stopsearch_app.ui.roles import RecordIdRole, SearchIdRole
 from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.paged_model import PagedIdModel
 from stopsearch_app.ui.simple_models import ListTableModel
 from stopsearch_app.ui.tasks import RefreshWhenShown, TaskSlot
 
-SearchIdRole = Qt.ItemDataRole.UserRole + 21
-RecordIdRole = Qt.ItemDataRole.UserRole + 22
 ALL = ""
 ERROR_STYLE = "color: #a12a00; font-weight: bold;"
 OK_STYLE = "color: #1b5e20;"
@@ -42,7 +42,7 @@ _SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.It
 class QueueColumns:
     """The queue's columns: (key, heading); keys name QueueRow attributes."""
 
-    ALL = (("priority", _("Priority")), ("findings", _("Charter findings")), ("date", _("Date (London)")),
+    ALL = (("priority", _("Why first")), ("findings", _("Charter findings")), ("date", _("Date (London)")),
            ("record_id", _("Record")), ("age", _("Age")), ("ethnicity", _("Ethnic group")), ("power", _("Power")),
            ("station", _("Team / station")), ("supervisor_outcome", _("Supervisor finding")),
            ("panel_rag", _("Panel rating")))
@@ -97,8 +97,10 @@ class ReviewQueueModel(PagedIdModel):
             return self._bold if key == "supervisor_outcome" and item.supervisor_outcome else None
         if role == Qt.ItemDataRole.ForegroundRole:
             return _GREY if item.supervisor_outcome and key != "supervisor_outcome" else None
-        value = getattr(item, key)
+        value = item.priority_text if key == "priority" else getattr(item, key)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if key == "priority":
+                return _("Why this case is here: ") + item.priority_why
             if key == "findings":
                 return _("✗ failed, ? needs review (most urgent first)")
             if key == "supervisor_outcome":
@@ -156,7 +158,7 @@ class ReviewQueueView(RefreshWhenShown, QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.verticalHeader().hide()  # the priority column leads; row numbers add nothing
-        for column, width in enumerate((52, 160, 124, 112, 62, 94, 92, 104, 140, 90)):
+        for column, width in enumerate((250, 150, 124, 112, 62, 94, 92, 104, 140, 90)):
             self.table.setColumnWidth(column, width)
         layout.addWidget(self.table, 1)
         for combo in (self.rule, self.station, self.month):
@@ -433,11 +435,8 @@ class ReviewPanel(QWidget):
             self._reload_state(fill=False)
             self._set_message(str(conflict), error=True)
             return False
-        except FindingInvalid as invalid:
-            self._set_message(_("Not saved: ") + "; ".join(invalid.problems), error=True)
-            return False
-        except (NothingChanged, NothingToUndo, NoFinding, ValueError) as refused:
-            self._set_message(_("Not saved: ") + str(refused), error=True)
+        except REFUSALS as refused:  # the form keeps the user's text; one line says why
+            self._set_message(refusal_text(refused), error=True)
             return False
         self._reload_state(fill=True)
         self._set_message(done_text + f" (v{state.version})")

@@ -2,7 +2,7 @@
 save it; list saved samples, open one in panel meeting mode or export it as a review pack (issue 5).
 
 The draw itself is :func:`stopsearch_app.domain.review.draw` (stratified by age band x ethnic group, and
-every child strip or suspicionless search in the selection always included on top of N); loading the
+every child strip or suspicionless search in the selection as a separate must-see list, not in N); loading the
 records runs off the UI thread.
 """
 
@@ -52,8 +52,8 @@ class SamplesDialog(QDialog):
         saved_box = QGroupBox(_("Saved samples"), self)
         saved_layout = QVBoxLayout(saved_box)
         self.saved_model = ListTableModel(
-            [(_("Name"), lambda s: s.name), (_("Cases"), lambda s: s.size),
-             (_("Random + always"), lambda s: f"{s.size - s.always_included} + {s.always_included}"),
+            [(_("Name"), lambda s: s.name), (_("Random (N)"), lambda s: s.size - s.always_included),
+             (_("Must-see"), lambda s: s.always_included),
              (_("Seed"), lambda s: s.seed), (_("Selection"), lambda s: s.filters.describe()),
              (_("Drawn by"), lambda s: s.created_by), (_("When"), lambda s: reviews.local_time_text(s.created_at))],
             [], self, tooltip=lambda s, c: s.strata)
@@ -64,7 +64,7 @@ class SamplesDialog(QDialog):
         self.saved_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.saved_table.verticalHeader().hide()
         self.saved_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((150, 50, 110, 90, 170, 90)):
+        for column, width in enumerate((150, 80, 70, 90, 170, 90)):
             self.saved_table.setColumnWidth(column, width)
         self.saved_table.horizontalHeader().setStretchLastSection(True)
         saved_layout.addWidget(self.saved_table, 1)
@@ -77,7 +77,11 @@ class SamplesDialog(QDialog):
         self.redact_box.setObjectName("export_redacted")
         self.redact_box.setChecked(True)
         self.redact_box.setToolTip(_("Untick only for a pack for your own use: it then holds personal data"))
-        for widget in (self.open_button, self.export_button, self.redact_box):
+        self.print_button = QPushButton(_("Print report…"), saved_box)
+        self.print_button.setObjectName("print_report")
+        self.print_button.setToolTip(_("The panel's report as a PDF: period, the cases with their ratings, learning "
+                                       "points, police responses awaited, charts"))
+        for widget in (self.open_button, self.export_button, self.print_button, self.redact_box):
             saved_buttons.addWidget(widget)
         saved_buttons.addStretch(1)
         saved_layout.addLayout(saved_buttons)
@@ -93,8 +97,8 @@ class SamplesDialog(QDialog):
         self.size.setObjectName("sample_size")
         self.size.setRange(0, 1000)
         self.size.setValue(10)
-        self.size.setToolTip(_("Records drawn at random. Every child strip search (MTS, EIP) and every child s60 "
-                               "search in the selection is included on top of these."))
+        self.size.setToolTip(_("Exactly this many records drawn at random. Every child strip search (MTS, EIP) and "
+                               "every child s60 search is a separate must-see list, not counted in N."))
         form.addRow(_("Random cases (N)"), self.size)
         seed_row = QHBoxLayout()
         self.seed = QSpinBox(draw_box)
@@ -147,6 +151,15 @@ class SamplesDialog(QDialog):
         self.strata_table.setColumnWidth(0, 200)
         self.strata_table.horizontalHeader().setStretchLastSection(True)
         form.addRow(self.strata_table)
+        self.must_see_model = ListTableModel([(_("Must-see case"), lambda r: r[0]), (_("Why"), lambda r: r[1])],
+                                             [], self)
+        self.must_see_table = QTableView(draw_box)
+        self.must_see_table.setObjectName("sample_must_see")
+        self.must_see_table.setModel(self.must_see_model)
+        self.must_see_table.verticalHeader().hide()
+        self.must_see_table.setColumnWidth(0, 230)
+        self.must_see_table.horizontalHeader().setStretchLastSection(True)
+        form.addRow(self.must_see_table)
         self.message = QLabel(draw_box)
         self.message.setObjectName("samples_message")
         self.message.setWordWrap(True)
@@ -159,6 +172,7 @@ class SamplesDialog(QDialog):
         self.save_button.clicked.connect(self.save_sample)
         self.open_button.clicked.connect(lambda: self.open_panel())
         self.export_button.clicked.connect(lambda: self.export_selected())
+        self.print_button.clicked.connect(lambda: self.print_report())
         self.saved_table.doubleClicked.connect(lambda _index: self.open_panel())
         for widget in (self.size, self.seed):
             widget.valueChanged.connect(self._params_changed)
@@ -225,12 +239,13 @@ class SamplesDialog(QDialog):
         self.preview, self._preview_key = drawn, key
         text = drawn.summary()
         if drawn.always_included:
-            text += ". " + _("Always included, even beyond N: every child strip search (MTS, EIP, intimate) "
-                             "and every child s60 / suspicionless search in the selection.")
+            text += ". " + _("They are listed below and never counted in N.")
         if not drawn.record_ids:
             text = _("No records match these filters.")
         self.summary.setText(text)
         self.strata_model.set_rows([(stratum, size, taken) for stratum, (size, taken) in drawn.allocation.items()])
+        self.must_see_model.set_rows([(rid, _(review.REASON_LABELS.get(reason, reason)))
+                                      for rid, reason in drawn.reasons.items() if reason != review.RANDOM])
         self.save_button.setEnabled(bool(drawn.record_ids) and key == self._key())
         self._set_message("")
 
@@ -263,6 +278,7 @@ class SamplesDialog(QDialog):
         has_rows = bool(rows)
         self.open_button.setEnabled(has_rows)
         self.export_button.setEnabled(has_rows)
+        self.print_button.setEnabled(has_rows)
 
     def selected_sample(self) -> reviews.SavedSample | None:
         rows = self.saved_table.selectionModel().selectedRows()
@@ -307,6 +323,48 @@ class SamplesDialog(QDialog):
         self._export_task = task
         task.succeeded.connect(self._exported)
         task.failed.connect(lambda message: self._set_message(_("Could not export: ") + message, error=True))
+        task.finished.connect(self._export_done)
+        task.start()
+
+    def print_report(self, path: str | Path | None = None) -> None:
+        """The selected sample's panel report (report.pdf) on its own: the same report a pack holds,
+        written through a pack in a scratch folder so there is one way to make it."""
+        import shutil
+        import tempfile
+
+        from stopsearch_app.commands_export import PackRequest, export_pack
+
+        chosen = self.selected_sample()
+        if chosen is None or self._export_task is not None:
+            return
+        if path is None:
+            path, _filter = QFileDialog.getSaveFileName(self, _("Save the panel's report"),
+                                                        str(Path.home() / f"report-{chosen.name.replace(' ', '-')}.pdf"),
+                                                        _("PDF (*.pdf)"))
+            if not path:
+                return
+        target = Path(path)
+        request_for = lambda folder: PackRequest(out=folder, sample_name=chosen.name,  # noqa: E731
+                                                 redact=self.redact_box.isChecked(),
+                                                 age="child" if chosen.filters.children_only else "all",
+                                                 ethnicity=chosen.filters.ethnicity_source)
+        engine, labels, user = self._context.engine, self._context.labels, self._context.user_name
+
+        def run(progress, cancelled):
+            with tempfile.TemporaryDirectory(prefix="stopsearch-report-") as scratch:
+                result = export_pack(engine, request_for(Path(scratch) / "pack"), user=user, labels=labels,
+                                     progress=progress)
+                source = result.path / "report.pdf"
+                if not source.is_file():
+                    raise RuntimeError(str(result.manifest.get("report", {}).get("note", "no report written")))
+                shutil.copyfile(source, target)
+            return target
+
+        self._set_message(_("Writing the report…"))
+        task = BackgroundTask(run, self)
+        self._export_task = task
+        task.succeeded.connect(lambda written: self._set_message(_("Report written: ") + str(written)))
+        task.failed.connect(lambda message: self._set_message(_("Could not write the report: ") + message, error=True))
         task.finished.connect(self._export_done)
         task.start()
 

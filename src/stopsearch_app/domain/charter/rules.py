@@ -359,6 +359,86 @@ def grounds_not_retrospective(ctx: RuleContext) -> RuleOutput:
     return d.result()
 
 
+@rule("G5", gives="pass review not_recorded not_applicable",
+      params={"threshold": 0.8, "min_words": 8, "shingle_words": 2, "min_across_officers": 3, "named": 6})
+def grounds_not_boilerplate(ctx: RuleContext) -> RuleOutput:
+    """Grounds near-identical (cosine of word-shingle sets >= ``threshold``, numbers ignored) to the
+    grounds of another search by the same officer, or of ``min_across_officers`` or more searches by
+    different officers: review, naming the matching records. Texts under ``min_words`` words are left
+    to G1. The similarity is :mod:`.boilerplate` (sparse matrix products, no loop over pairs)."""
+    from .boilerplate import similar_groups
+
+    codes, distinct = ctx.factor("grounds_text")
+    groups = ctx.lookup("grounds_text", similar_groups(list(distinct), threshold=float(ctx.params["threshold"]),
+                                                       min_words=int(ctx.params["min_words"]),
+                                                       shingle_words=int(ctx.params["shingle_words"])), -1)
+    # Identical texts share a distinct code: a text alike to no other distinct text but used twice is a
+    # group of its own, keyed apart from the similarity groups.
+    groups = np.where((groups < 0) & (codes >= 0), -2 - codes, groups)
+    officer, _ = ctx.factor("officer_ref")
+    suspicion_led = ~ctx.suspicionless & (codes >= 0)
+    short = ctx.lookup("grounds_text", np.array([len(str(t).split()) < int(ctx.params["min_words"]) for t in distinct],
+                                                dtype=bool), True)
+    candidate = suspicion_led & ~short
+    same_key = np.where(candidate & (officer >= 0), _pair_key(groups, officer), -1)
+    same_size = _group_sizes(same_key)
+    across_size = _group_sizes(np.where(candidate, groups, np.iinfo(np.int64).min))
+    officers_in_group = _distinct_per_group(np.where(candidate, groups, np.iinfo(np.int64).min), officer)
+    same = candidate & (officer >= 0) & (same_size >= 2)
+    across = candidate & (across_size >= int(ctx.params["min_across_officers"])) & (officers_in_group >= 2)
+    group_of = np.where(across, groups, np.iinfo(np.int64).min)
+    names = _record_names(ctx)
+    limit = int(ctx.params["named"])
+    # The members of each flagged group, gathered once (a groupby over the flagged records only).
+    # Sorted, so a reason does not depend on the order the records came in.
+    same_members = pd.Series(names[same]).groupby(same_key[same]).agg(sorted).to_dict() if same.any() else {}
+    across_members = pd.Series(names[across]).groupby(group_of[across]).agg(sorted).to_dict() if across.any() else {}
+    officers_of = dict(zip(group_of[across].tolist(), officers_in_group[across].tolist()))
+
+    def listed(members: list[str]) -> str:
+        return ", ".join(members[:limit]) + (f" and {len(members) - limit} more" if len(members) > limit else "")
+
+    d = ctx.decide()
+    _grounds_scope(ctx, d)
+    d.where(ctx.blank("grounds_text"), NOT_RECORDED, ctx.text(NOT_RECORDED, "No grounds recorded to judge"))
+    d.where_keyed(same, REVIEW, same_key,
+                  lambda key: (f"Grounds near-identical in {len(same_members[key])} searches by the same officer "
+                               f"(copied text?): {listed(same_members[key])}"))
+    d.where_keyed(across, REVIEW, group_of,
+                  lambda key: (f"Grounds near-identical in {len(across_members[key])} searches by "
+                               f"{officers_of[key]} officers (a stock phrase?): {listed(across_members[key])}"))
+    d.otherwise(PASS, ctx.text(PASS, "Grounds not copied from other searches"))
+    return d.result()
+
+
+def _pair_key(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    _, key = np.unique(np.column_stack([first, second]), axis=0, return_inverse=True)
+    return key.ravel().astype(np.int64)
+
+
+def _group_sizes(keys: np.ndarray) -> np.ndarray:
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return counts[inverse.ravel()]
+
+
+def _distinct_per_group(groups: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Per record, how many distinct non-blank ``members`` its group holds."""
+    pairs = np.unique(np.column_stack([groups, members])[members >= 0], axis=0)
+    unique_groups, counts = np.unique(pairs[:, 0], return_counts=True) if len(pairs) else (np.array([]), np.array([]))
+    position = np.searchsorted(unique_groups, groups)
+    found = (position < len(unique_groups)) & (unique_groups[np.minimum(position, max(len(unique_groups) - 1, 0))]
+                                               == groups) if len(unique_groups) else np.zeros(len(groups), bool)
+    return np.where(found, counts[np.minimum(position, max(len(counts) - 1, 0))] if len(counts) else 0, 0)
+
+
+def _record_names(ctx: RuleContext) -> np.ndarray:
+    """How a reason names a record: the force's reference, else the record's row in the check."""
+    refs = ctx.column("source_ref").astype(object).to_numpy()
+    fallback = np.array([f"row {i + 1}" for i in range(ctx.n)], dtype=object) if ctx.n else np.zeros(0, dtype=object)
+    present = np.array([isinstance(v, str) and v.strip() != "" for v in refs], dtype=bool) if ctx.n else np.zeros(0, bool)
+    return np.where(present, refs, fallback).astype(str) if ctx.n else np.zeros(0, dtype=str)
+
+
 # ==================================================================================================
 # Conduct and recording (C, R)
 # ==================================================================================================
