@@ -5,6 +5,7 @@ Each side runs in its own process so peak memory is its own."""
 from __future__ import annotations
 
 import json
+import resource
 import sqlite3
 import sys
 import time
@@ -53,4 +54,7 @@ if __name__ == "__main__":
     result = {"ours": ours, "naive": naive, "naive-sqlite3": naive_sqlite3}[which](csv_path, db_path)
     result["peak_rss_mib"] = peak_mib()
     result["child_peak_rss_mib"] = children_peak_mib()  # our reader process, for files over 48 MiB
+    # CPU seconds of this process and its reader: on a shared machine less noisy than the wall clock.
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    result["cpu_seconds"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
     print(json.dumps(result))
