@@ -7,7 +7,7 @@ over an existing database.
 ``python -m bench.generate --rows 1000000 --out DIR/2024-01-metropolitan-stop-and-search.csv`` followed by
 ``stopsearch --db sqlite:///DIR/ours.db import DIR/2024-01-metropolitan-stop-and-search.csv``.)
 
-One "filter change" is :func:`stopsearch_app.disparity.compute_dashboard`: the headline measure with
+One "filter change" is :func:`stopsearch_app.services.disparity.compute_dashboard`: the headline measure with
 rates, ratios, intervals and sensitivity ranges, the rate of every age band, the monthly series of
 children, both outcome tests for children, the ratio per covered month with its trend, every borough
 and the funnel, which is everything the charts draw. Target: under 200 ms per filter change over
@@ -26,7 +26,7 @@ import time
 from sqlalchemy import func, select
 
 from bench.memory import peak_mib
-from stopsearch_app.disparity import compute_dashboard, compute_disparity
+from stopsearch_app.services.disparity import compute_dashboard, compute_disparity
 from stopsearch_app.store import aggregates
 from stopsearch_app.store.database import open_database
 from stopsearch_app.store.queries import Labels

@@ -23,7 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    from stopsearch_app.import_process import import_in_child
+    from stopsearch_app.services.import_process import import_in_child
     from stopsearch_app.io.synthetic_extract import generate_extract
     from stopsearch_app.io.synthetic_extract import write_csv as write_extract
     from stopsearch_app.store.checks import run_check

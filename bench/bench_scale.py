@@ -55,7 +55,7 @@ def check_end_to_end(db_url: str) -> dict:
     """`stopsearch check` as a user runs it, timed from outside; peak memory of that process."""
     started = time.perf_counter()
     completed = subprocess.run([sys.executable, "-c", "import resource, sys\n"
-                                "from stopsearch_app.cli import main\n"
+                                "from stopsearch_app.services.cli import main\n"
                                 "code = main(sys.argv[1:])\n"
                                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
                                 "sys.exit(code)",

@@ -1,5 +1,5 @@
 from entry import run
 
-from stopsearch_app.cli import main
+from stopsearch_app.services.cli import main
 
 run(main)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from stopsearch_app.cli import main
+from stopsearch_app.services.cli import main
 
 
 def run(capsys, *argv: str) -> tuple[int, dict | str, str]:

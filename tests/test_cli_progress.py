@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from stopsearch_app.cli_progress import progress_bar, wanted
+from stopsearch_app.services.cli_progress import progress_bar, wanted
 from tests.conftest import MET_SEPTEMBER_2022
 
 BAR = "━"  # rich's bar character
@@ -18,7 +18,7 @@ BAR = "━"  # rich's bar character
 
 def run_stopsearch(args: list[str], *, terminal: bool, env: dict) -> tuple[int, str, str]:
     """Runs ``stopsearch ARGS`` with stderr on a pseudo-terminal (terminal=True) or a pipe."""
-    command = [sys.executable, "-m", "stopsearch_app.cli", *args]
+    command = [sys.executable, "-m", "stopsearch_app.services.cli", *args]
     if not terminal:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
         return done.returncode, done.stdout, done.stderr

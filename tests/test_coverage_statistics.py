@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from stopsearch_app.disparity import NoDenominator, compute_disparity, run_cli
+from stopsearch_app.services.disparity import NoDenominator, compute_disparity, run_cli
 from stopsearch_app.domain.denominators import shipped_denominator_table
 from stopsearch_app.store import coverage
 from stopsearch_app.store.queries import Labels
@@ -172,7 +172,7 @@ def test_by_borough_sets_every_borough_side_by_side_with_a_funnel(met_and_city, 
 
 
 def test_stopsearch_coverage_json(met_and_city, db_url, capsys):
-    from stopsearch_app.cli import main
+    from stopsearch_app.services.cli import main
 
     assert main(["coverage", "--db", db_url, "--json"]) == 0
     import json

@@ -8,7 +8,7 @@ from argparse import Namespace
 
 import pytest
 
-from stopsearch_app.disparity import (NOT_AN_OFFICER_CATEGORY, DisparityUnavailable, NoBoroughRecorded,
+from stopsearch_app.services.disparity import (NOT_AN_OFFICER_CATEGORY, DisparityUnavailable, NoBoroughRecorded,
                                       NoDenominator, NoRecords, compute_dashboard, compute_disparity, format_text,
                                       run_cli)
 from stopsearch_app.domain.records import ETHNIC_GROUPS

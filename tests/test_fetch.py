@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from stopsearch_app.cli import main
-from stopsearch_app.fetch import FetchRefused, fetch_force, plan_months
+from stopsearch_app.services.cli import main
+from stopsearch_app.services.fetch import FetchRefused, fetch_force, plan_months
 from stopsearch_app.io.policeuk_api import ApiError, PoliceUkApi
 from stopsearch_app.store.queries import stats
 from tests.fake_policeuk import FORCE, FakePoliceUk

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stopsearch_app.import_process import import_in_child
+from stopsearch_app.services.import_process import import_in_child
 from stopsearch_app.store.queries import stats
 
 

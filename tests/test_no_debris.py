@@ -79,7 +79,7 @@ def test_a_killed_import_leaves_no_import_or_reader_process(tmp_path, met_file):
     url = f"sqlite:///{tmp_path / 'kill.db'}"
     parent = _start(f"""
         from pathlib import Path
-        from stopsearch_app.import_process import import_in_child
+        from stopsearch_app.services.import_process import import_in_child
         def progress(done, total, message):
             print("progress", done, flush=True)
         import_in_child({url!r}, [Path({str(big)!r})], force=None, fmt="auto", mapping_json=None, user="t",
@@ -107,7 +107,7 @@ def test_a_killed_export_leaves_no_chart_renderer_and_its_argv_has_no_database_u
     secret_url = f"sqlite:///{tmp_path / 'secret-password-hunter2.db'}"
     parent = _start(f"""
         from pathlib import Path
-        from stopsearch_app.pack_charts import chart_renderer
+        from stopsearch_app.services.pack_charts import chart_renderer
         render = chart_renderer({secret_url!r}, {{"measure": "rate", "ethnicity": "self", "age": "all",
                                                   "area": "london"}})
         print("rendering", flush=True)
@@ -167,7 +167,7 @@ def test_import_child_arguments_travel_through_the_spawn_pipe_not_argv(tmp_path,
     url = f"sqlite:///{tmp_path / 'hunter2.db'}"
     parent = _start(f"""
         from pathlib import Path
-        from stopsearch_app.import_process import import_in_child
+        from stopsearch_app.services.import_process import import_in_child
         def progress(done, total, message):
             print("progress", flush=True)
         import_in_child({url!r}, [Path({str(met_file)!r})], force=None, fmt="auto", mapping_json=None, user="t",

@@ -14,7 +14,7 @@ import pytest
 
 import stopsearch_app.store.review_schema  # noqa: F401 - the review tables on the shared metadata
 from stopsearch_app.domain import review
-from stopsearch_app.commands_export import PackRequest, export_pack, run_cli
+from stopsearch_app.services.commands_export import PackRequest, export_pack, run_cli
 from stopsearch_app.io.pack_csv import DANGEROUS_START, NB_HYPHEN, decode_text, encode_text
 from stopsearch_app.io.review_pack import (FINDINGS, MANIFEST, RECORDS, SUMMARY, PackContent, PackIntegrityError,
                                            read_pack, write_pack)

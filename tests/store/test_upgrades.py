@@ -40,7 +40,7 @@ def old_db(tmp_path, met_file):
 
 
 def test_an_upgrade_backs_up_first_and_says_so_on_stderr(old_db, capsys):
-    from stopsearch_app.cli import main
+    from stopsearch_app.services.cli import main
 
     before = _dump(old_db)
     assert main(["--db", f"sqlite:///{old_db}", "stats", "--json"]) == 0
@@ -78,7 +78,7 @@ def test_a_failing_migration_restores_the_file_and_points_at_the_backup(old_db, 
 
 
 def test_a_database_from_a_newer_version_is_refused_and_left_alone(tmp_path, capsys):
-    from stopsearch_app.cli import main
+    from stopsearch_app.services.cli import main
 
     path = tmp_path / "newer.db"
     open_database(f"sqlite:///{path}").dispose()

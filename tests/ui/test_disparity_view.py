@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from stopsearch_app.disparity import NOT_AN_OFFICER_CATEGORY, compute_dashboard, compute_disparity
+from stopsearch_app.services.disparity import NOT_AN_OFFICER_CATEGORY, compute_dashboard, compute_disparity
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.ui.disparity_view import CHART_KEYS, DisparityView, ExportRole, FigureTableModel
 from tests.conftest import POLICEUK

@@ -129,7 +129,7 @@ def test_the_tab_shows_the_new_charts_only_when_the_dashboard_has_them(qtbot, lo
 
 
 def test_the_pack_renderer_writes_every_chart_the_dashboard_has(qapp, loaded_context, db_url, tmp_path):
-    from stopsearch_app.disparity import compute_dashboard
+    from stopsearch_app.services.disparity import compute_dashboard
     from stopsearch_app.ui.pack_charts import render, render_dashboard
 
     request = {"ethnicity": "self", "age": "10-17", "area": "london", "month_from": None, "month_to": None,

@@ -78,7 +78,7 @@ class PackIntegrityError(PackError):
 
 @dataclass
 class PackContent:
-    """What goes into a pack; assembled by the export service (stopsearch_app.commands_export)."""
+    """What goes into a pack; assembled by the export service (stopsearch_app.services.commands_export)."""
 
     records: pd.DataFrame  # canonical columns + record_id [+ sample_position, sample_reason] + one column per rule
     rule_order: Sequence[str]

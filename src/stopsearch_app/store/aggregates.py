@@ -2,7 +2,7 @@
 
 Everything here returns small pandas frames of COUNTS, keyed by ethnic group text; the statistics
 (rates, ratios, intervals) are :mod:`stopsearch_app.domain.statistics`' job and the assembly is
-:mod:`stopsearch_app.disparity`'s. Groups are counted in SQL over the integer vocabulary ids of
+:mod:`stopsearch_app.services.disparity`'s. Groups are counted in SQL over the integer vocabulary ids of
 ``search`` (SQLAlchemy Core only, nothing SQLite-specific) and the ids become text in Python.
 
 What a :class:`~stopsearch_app.domain.selection.Selection` selects (forces, months, boroughs, an

@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     notices = [settings.load_notice] if settings.load_notice else []
     on_notice(notices.append)
     if args.demo:
-        from stopsearch_app.demo import build_demo_database, demo_database_url
+        from stopsearch_app.services.demo import build_demo_database, demo_database_url
 
         from stopsearch_app.domain.charter.ruleset import RuleSetError, default_ruleset, ruleset_from_settings
 

@@ -1,7 +1,7 @@
 """The Disparity tab: disproportionality by age and ethnicity, charted for scrutiny panels.
 
 Filters (ethnicity source, age band, area or borough, months, measure) feed
-:func:`stopsearch_app.disparity.compute_dashboard`, run off the UI thread; the charts of the registry
+:func:`stopsearch_app.services.disparity.compute_dashboard`, run off the UI thread; the charts of the registry
 (:mod:`stopsearch_app.ui.charts`, one module per chart) show the result, each in its panel; a chart whose
 figures the dashboard does not carry (the monthly ratio without ``series``, the funnel without
 ``boroughs``) is hidden:
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout, 
                                QSizePolicy, QVBoxLayout, QWidget)
 from PySide6.QtWidgets import QFileDialog  # noqa: F401 - older callers and tests reach the dialog through here
 
-from stopsearch_app.disparity import compute_dashboard
+from stopsearch_app.services.disparity import compute_dashboard
 from stopsearch_app.domain.denominators import AGE_BAND_LABELS, LONDON, shipped_denominator_table
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts import chart, registry

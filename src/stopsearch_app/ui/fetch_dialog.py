@@ -163,7 +163,7 @@ class FetchDialog(QDialog):
     def start(self) -> BackgroundTask | None:
         if self.is_running() or not self.from_box.count():
             return None
-        from stopsearch_app.fetch import fetch_force
+        from stopsearch_app.services.fetch import fetch_force
 
         force, (first, last) = self.force(), self.months()
         engine, user, api, cache = self._context.engine, self._context.user_name, self._api(), self._cache_folder

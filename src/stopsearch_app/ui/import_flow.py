@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QHeaderVi
                                QProgressDialog, QPushButton, QTableView, QVBoxLayout, QWidget)
 
 from stopsearch_app.i18n import _
-from stopsearch_app.import_process import can_run_in_child, import_in_child
+from stopsearch_app.services.import_process import can_run_in_child, import_in_child
 from stopsearch_app.io.readers import make_reader
 from stopsearch_app.io.safe_csv import write_csv
 from stopsearch_app.io.sources import expand

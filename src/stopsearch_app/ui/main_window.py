@@ -352,7 +352,7 @@ class MainWindow(QMainWindow):
             self.export_pack_to(Path(folder))
 
     def export_pack_to(self, folder: Path) -> TaskSlot:
-        from stopsearch_app.commands_export import PackRequest, export_pack
+        from stopsearch_app.services.commands_export import PackRequest, export_pack
 
         record_filter = self.records_page.effective_filter()
         request = PackRequest(out=folder, force=record_filter.forces[0] if record_filter.forces else None,

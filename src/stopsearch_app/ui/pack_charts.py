@@ -21,7 +21,7 @@ def render(db_url: str, folder: Path, request: dict) -> list[str]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
-    from stopsearch_app.disparity import compute_dashboard
+    from stopsearch_app.services.disparity import compute_dashboard
     from stopsearch_app.store.database import open_database
     from stopsearch_app.store.queries import Labels
 

@@ -303,7 +303,7 @@ class SamplesDialog(QDialog):
 
     def export_selected(self, folder: str | Path | None = None) -> None:
         """Export the selected saved sample as a review pack (off the UI thread)."""
-        from stopsearch_app.commands_export import PackRequest, export_pack
+        from stopsearch_app.services.commands_export import PackRequest, export_pack
 
         chosen = self.selected_sample()
         if chosen is None or self._export_task is not None:
@@ -332,7 +332,7 @@ class SamplesDialog(QDialog):
         import shutil
         import tempfile
 
-        from stopsearch_app.commands_export import PackRequest, export_pack
+        from stopsearch_app.services.commands_export import PackRequest, export_pack
 
         chosen = self.selected_sample()
         if chosen is None or self._export_task is not None:

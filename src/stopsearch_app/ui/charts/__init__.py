@@ -4,7 +4,7 @@ Every module of this package that defines ``CHART`` (a :class:`~stopsearch_app.u
 is a chart: the Disparity tab gives each one a panel and the review pack's renderer
 (:mod:`stopsearch_app.ui.pack_charts`) writes each one as ``KEY.png``, in ``order``. A new chart is one
 new module here. Each chart reads the dashboard (the dict
-:func:`stopsearch_app.disparity.compute_dashboard` returns; the keys it needs are in ``Chart.needs``),
+:func:`stopsearch_app.services.disparity.compute_dashboard` returns; the keys it needs are in ``Chart.needs``),
 draws with pyqtgraph on a :class:`~stopsearch_app.ui.charts.panel.ChartPanel` and fills the panel's
 table with the same numbers (Copy and PNG/SVG export come with the panel).
 

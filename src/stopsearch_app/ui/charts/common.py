@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from stopsearch_app.disparity import NOT_AN_OFFICER_CATEGORY, describe
+from stopsearch_app.services.disparity import NOT_AN_OFFICER_CATEGORY, describe
 from stopsearch_app.domain.statistics import (EVENTS_NOT_PEOPLE, REFERENCE_GROUP, SUPPRESSED_TEXT,
                                               SUPPRESSION_THRESHOLD)
 from stopsearch_app.i18n import _

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from stopsearch_app.disparity import measure_label
+from stopsearch_app.services.disparity import measure_label
 from stopsearch_app.domain.statistics import SUPPRESSED_TEXT, SUPPRESSION_THRESHOLD
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from stopsearch_app import __version__
-from stopsearch_app.cli_progress import progress_bar
+from stopsearch_app.services.cli_progress import progress_bar
 from stopsearch_app.domain.selection import AGE_BAND_VALUES
 
 EXIT_OK, EXIT_BAD_DATA, EXIT_USAGE = 0, 1, 2
@@ -230,7 +230,7 @@ def _record_ids(summary) -> dict[int, str]:
 
 
 def cmd_demo(args: argparse.Namespace) -> tuple[dict, int]:
-    from stopsearch_app.demo import build_demo_database, demo_database_url
+    from stopsearch_app.services.demo import build_demo_database, demo_database_url
 
     url = getattr(args, "db", None) or demo_database_url()
     engine = build_demo_database(url)
@@ -254,20 +254,20 @@ def cmd_coverage(args: argparse.Namespace) -> tuple[dict, int]:
 
 
 def cmd_disparity(args: argparse.Namespace) -> tuple[dict, int]:
-    from stopsearch_app.disparity import run_cli
+    from stopsearch_app.services.disparity import run_cli
 
     return run_cli(args)
 
 
 def cmd_export_pack(args: argparse.Namespace) -> tuple[dict, int]:
-    from stopsearch_app.commands_export import run_cli
+    from stopsearch_app.services.commands_export import run_cli
 
     with progress_bar(args.json) as progress:
         return run_cli(args, progress=progress)
 
 
 def cmd_fetch(args: argparse.Namespace) -> tuple[dict, int]:
-    from stopsearch_app.fetch import run_cli
+    from stopsearch_app.services.fetch import run_cli
 
     with progress_bar(args.json) as progress:
         return run_cli(args, _engine, progress=progress)

@@ -4,7 +4,7 @@
 It selects the records (filters as for ``disparity``: force, months, borough, age band; or a dip sample
 of them, ``--sample N --seed S``, drawn by :func:`stopsearch_app.domain.review.draw`; or a saved sample),
 reads their latest charter verdicts and their findings, computes the disproportionality table when
-:mod:`stopsearch_app.disparity` is available, and hands everything to
+:mod:`stopsearch_app.services.disparity` is available, and hands everything to
 :func:`stopsearch_app.io.review_pack.write_pack`. Redacted unless ``redact=False``.
 """
 
@@ -95,7 +95,7 @@ def census_table_info() -> dict[str, object]:
 
 def disparity_table(engine: Engine, labels: Labels, request: PackRequest) -> tuple[dict | None, str]:
     """compute_disparity's result for the request, or (None, why not)."""
-    from stopsearch_app.disparity import compute_disparity
+    from stopsearch_app.services.disparity import compute_disparity
 
     area = request.borough.strip() if request.borough and request.borough.strip() else request.area
     try:
@@ -203,14 +203,14 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
                           sample_allocation=allocation, manifest=manifest)
     step(4, "writing the pack")
     if chart_renderer is None and disparity and engine.url.database not in (None, "", ":memory:"):
-        from stopsearch_app.pack_charts import chart_renderer as subprocess_renderer
+        from stopsearch_app.services.pack_charts import chart_renderer as subprocess_renderer
 
         area = request.borough.strip() if request.borough and request.borough.strip() else request.area
         chart_renderer = subprocess_renderer(engine.url.render_as_string(hide_password=False), {
             "measure": request.measure, "ethnicity": request.ethnicity, "age": request.age, "area": area,
             "month_from": request.month_from, "month_to": request.month_to, "force": request.force})
     if report_renderer is None:
-        from stopsearch_app.pack_charts import report_renderer as subprocess_report
+        from stopsearch_app.services.pack_charts import report_renderer as subprocess_report
 
         report_renderer = subprocess_report()
     result = write_pack(request.out, content, redacted=request.redact, chart_renderer=chart_renderer,
