@@ -244,6 +244,8 @@ class DenominatorTable:
         self.path = path
         self._areas: dict[str, _Area] = {area.key: area for area in areas}
         self._index = self._build_name_index()
+        # The table never changes once read: a dashboard asks for the same few selections many times.
+        self._selections: dict[tuple, PopulationSelection] = {}
 
     # --- metadata -----------------------------------------------------------------------------
     @property
@@ -311,6 +313,16 @@ class DenominatorTable:
                      allow_estimated_ages: bool = False) -> PopulationSelection:
         """As :meth:`select` for any inclusive span of years (``last`` None: and over), e.g. the
         records' age ranges 18-24 or 35+ that age standardisation needs."""
+        key = (area, first, last, classification, exclude_city_of_london, band_name, allow_estimated_ages)
+        if key not in self._selections:
+            self._selections[key] = self._select_years(area, first, last, classification=classification,
+                                                       exclude_city_of_london=exclude_city_of_london,
+                                                       band_name=band_name, allow_estimated_ages=allow_estimated_ages)
+        return self._selections[key]
+
+    def _select_years(self, area: str, first: int, last: int | None, *, classification: str,
+                      exclude_city_of_london: bool, band_name: str | None,
+                      allow_estimated_ages: bool) -> PopulationSelection:
         self.require_classification(classification)
         band = AgeSpan(first, last)
         band_name = band_name or ("all" if (first, last) == (0, None) else str(band))

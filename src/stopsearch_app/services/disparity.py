@@ -49,8 +49,8 @@ from stopsearch_app.domain.places import CITY_OF_LONDON_GSS, NEAR_BOUNDARY_NOTE,
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import (CONFIDENCE, EVENTS_NOT_PEOPLE, NON_NFA_RATE, PER, RATE_MEASURE,
                                               REFERENCE_GROUP, SUPPRESSION_THRESHOLD, DisparityLabels, OutcomeCounts,
-                                              Period, disparity_json, format_cell, rate_ratio,
-                                              unknown_ethnicity_share)
+                                              Period, annualised_rate_per_1000, disparity_json, format_cell,
+                                              is_suppressed, rate_per_1000, rate_ratio, unknown_ethnicity_share)
 from stopsearch_app.store.aggregates import (BAND_CHART_ORDER, LONDON_FORCES, UNKNOWN, Counts, LeftOut, Selection,
                                              counts)
 from stopsearch_app.store.queries import Labels
@@ -718,21 +718,12 @@ def by_borough(request: DisparityRequest, source: Counts, table: DenominatorTabl
             boroughs.append(entry | {"groups": [], "unavailable": f"no records loaded for {force} in the period"})
             continue
         row = by_place.loc[borough.name] if borough.name in by_place.index else None
-        group_counts = {g: int(row[g]) if row is not None else 0 for g in ETHNIC_GROUPS}
         period = Period.between(london.period.start, london.period.end, months=len(months[force]))
-        result = disparity_json(measure=RATE_MEASURE, counts=group_counts,
-                                unknown_ethnicity=int(row[UNKNOWN]) if row is not None else 0,
-                                populations=dict(population.populations), period=period,
-                                labels=DisparityLabels(ethnicity_source=request.ethnicity, age=request.age,
-                                                       area=borough.name))
-        for group in result["groups"]:  # type: ignore[union-attr]
-            group["annualised_rate_per_1000"] = group["rate_per_1000_annualised"]
-            group["status"] = _status(group, result, RATE_MEASURE)
-            if london.absent and group["group"] in london.absent:
-                _blank_numbers(group)
-                group["status"] = STATUS_ABSENT
-        boroughs.append(entry | {"groups": result["groups"], "months": list(months[force]),
-                                 "period": period.as_json()})
+        searches = {g: int(row[g]) if row is not None else 0 for g in ETHNIC_GROUPS}
+        groups = [_borough_group(group, searches, population.populations, period, london.absent)
+                  for group in ETHNIC_GROUPS]
+        boroughs.append(entry | {"groups": groups, "unknown_ethnicity": int(row[UNKNOWN]) if row is not None else 0,
+                                 "months": list(months[force]), "period": period.as_json()})
     not_placed = int(by_place.loc[""].sum()) if "" in by_place.index else 0
     london_result = london_result or _compute(london.request, source, table)
     centre = next((g["ratio_vs_white"] for g in london_result["groups"]  # type: ignore[union-attr]
@@ -742,6 +733,33 @@ def by_borough(request: DisparityRequest, source: Counts, table: DenominatorTabl
         return {"boroughs": boroughs, **extra, "funnel": {"unavailable": "no London ratio to compare the boroughs with"}}
     placed = funnel_plot.funnel(funnel_plot.boroughs_from_json(boroughs), centre)
     return {"boroughs": boroughs, **extra, "funnel": placed.as_json()}
+
+
+def _borough_group(group: str, searches: Mapping[str, int], populations: Mapping[str, int], period: Period,
+                   absent: Mapping[str, tuple[str, ...]] | None) -> dict[str, object]:
+    """One group of one borough, for the side-by-side table and the funnel: the rate and the ratio vs
+    White with its interval (the same functions as every figure; the unknown-ethnicity range is the
+    single-borough figure's, not repeated for 33 boroughs)."""
+    count, population = searches[group], populations.get(group)
+    rate = rate_per_1000(count, population, period)
+    yearly = annualised_rate_per_1000(count, population, period)
+    ratio = rate_ratio(count, population, searches[REFERENCE_GROUP], populations.get(REFERENCE_GROUP))
+    entry: dict[str, object] = {
+        "group": group, "searches": count, "population": population, "rate_per_1000": rate.per_1000,
+        "rate_per_1000_annualised": yearly.per_1000, "annualised_rate_per_1000": yearly.per_1000,
+        "ratio_vs_white": 1.0 if group == REFERENCE_GROUP and rate.per_1000 else ratio.ratio,
+        "ci_low": None if group == REFERENCE_GROUP else ratio.ci_low,
+        "ci_high": None if group == REFERENCE_GROUP else ratio.ci_high,
+        "ci_method": None if group == REFERENCE_GROUP else ratio.method,
+        "suppressed": is_suppressed(count),
+        "reason": (rate.reason or (None if group == REFERENCE_GROUP else ratio.reason)),
+    }
+    entry["reason"] = str(entry["reason"]) if entry["reason"] else None
+    entry["status"] = _status(entry, {}, RATE_MEASURE)
+    if absent and group in absent:
+        _blank_numbers(entry)
+        entry["status"] = STATUS_ABSENT
+    return entry
 
 
 def _monthly(request: DisparityRequest, source: Counts, table: DenominatorTable) -> dict[str, object]:
