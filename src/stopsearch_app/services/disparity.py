@@ -216,14 +216,19 @@ def compute_dashboard(engine, labels: Labels, *, measure: str = RATE_MEASURE, et
     monthly = by_month(shared.with_(measure=RATE_MEASURE), source, table)
     if request.measure == RATE_MEASURE:
         _attach_overdispersion(headline, monthly)
+    # The headline's rate, when it is one of the bands, is that band's figure: computed once.
+    by_age = {band: headline if request.measure == RATE_MEASURE and band == request.age
+              else attempt(shared.with_(measure=RATE_MEASURE, age=band)) for band in BAND_CHART_ORDER}
+    london_rate = headline if request.measure == RATE_MEASURE else by_age.get(request.age)
+    if london_rate is not None and "unavailable" in london_rate:
+        london_rate = None
     return {
         "request": echo,
         "available_months": available,
         "headline": headline,
         **monthly,
-        **(by_borough(shared.with_(measure=RATE_MEASURE), source, table,
-                      headline if request.measure == RATE_MEASURE else None) if request.is_london else {}),
-        "by_age": {band: attempt(shared.with_(measure=RATE_MEASURE, age=band)) for band in BAND_CHART_ORDER},
+        **(by_borough(shared.with_(measure=RATE_MEASURE), source, table, london_rate) if request.is_london else {}),
+        "by_age": by_age,
         "monthly_children": _monthly(shared.with_(age=CHILDREN), source, table),
         "children_outcomes": {key: attempt(shared.with_(measure=key, age=CHILDREN))
                               for key in ("find-rate", "removal-rate")},
