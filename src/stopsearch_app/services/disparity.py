@@ -29,7 +29,6 @@ exits 1 with its message; the Disparity tab shows it in place of the charts).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -61,7 +60,6 @@ CHILDREN = "child"
 RATE_CI_METHOD = "exact Poisson (statsmodels confint_poisson, exact-c)"
 NO_BOROUGH_RECORDED = "no borough recorded"
 NOT_AN_OFFICER_CATEGORY = "not an officer-defined category in these records"
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 MET_FORCE, CITY_FORCE = "metropolitan", "city-of-london"
 CITY_AREA = "City of London"
 # Outcome measure -> the coverage field it needs recorded.
@@ -110,15 +108,10 @@ class DisparityRequest:
     def __post_init__(self) -> None:
         if self.measure not in MEASURES:
             raise ValueError(f"unknown measure {self.measure!r}; expected one of {', '.join(MEASURES)}")
-        if self.ethnicity not in ETHNICITY_LABELS:
-            raise ValueError(f"unknown ethnicity source {self.ethnicity!r}; expected self or officer")
-        object.__setattr__(self, "age", AgeBand.parse(self.age).value)
-        for name in ("month_from", "month_to"):
-            value = getattr(self, name)
-            if value is not None and not _MONTH.match(value):
-                raise ValueError(f"{name.replace('month_', '--')} {value!r} is not a month YYYY-MM")
-        if self.month_from and self.month_to and self.month_from > self.month_to:
-            raise ValueError(f"the period {self.month_from} to {self.month_to} ends before it starts")
+        # The selection's own checks (age band, ethnicity source, months): one set of words for both.
+        selection = Selection(month_from=self.month_from, month_to=self.month_to, age=self.age,
+                              ethnicity=self.ethnicity)
+        object.__setattr__(self, "age", selection.age.value)
         if not str(self.area).strip():
             raise ValueError("the area is blank; use london or a borough name")
 
