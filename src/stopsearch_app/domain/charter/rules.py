@@ -432,11 +432,24 @@ def _distinct_per_group(groups: np.ndarray, members: np.ndarray) -> np.ndarray:
 
 
 def _record_names(ctx: RuleContext) -> np.ndarray:
-    """How a reason names a record: the force's reference, else the record's row in the check."""
+    """How a reason names a record: the force's reference, else its record id (force, month,
+    fingerprint, occurrence), else its content fingerprint. Never its position or its label in the
+    frame: a reason must not change when the same records come in another order."""
+    if not ctx.n:
+        return np.zeros(0, dtype=str)
+    from stopsearch_app.domain.identity import content_fingerprint, record_id
+
+    records = ctx.records
     refs = ctx.column("source_ref").astype(object).to_numpy()
-    fallback = np.array([f"row {i + 1}" for i in range(ctx.n)], dtype=object) if ctx.n else np.zeros(0, dtype=object)
-    present = np.array([isinstance(v, str) and v.strip() != "" for v in refs], dtype=bool) if ctx.n else np.zeros(0, bool)
-    return np.where(present, refs, fallback).astype(str) if ctx.n else np.zeros(0, dtype=str)
+    present = np.array([isinstance(v, str) and v.strip() != "" for v in refs], dtype=bool)
+    if all(name in records for name in ("force", "month", "fingerprint", "occurrence")):
+        fallback = np.array([record_id(str(f), str(m), int(p), int(o)) for f, m, p, o in zip(
+            records["force"], records["month"], records["fingerprint"], records["occurrence"], strict=True)],
+            dtype=object)
+    else:
+        fallback = np.array([f"record {int(value) & 0xFFFFFFFFFFFFFFFF:016x}" for value in content_fingerprint(records)],
+                            dtype=object)
+    return np.where(present, refs, fallback).astype(str)
 
 
 # ==================================================================================================
