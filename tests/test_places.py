@@ -4,6 +4,7 @@ against landmarks whose borough anyone can check on a map."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from functools import cache
 
 import numpy as np
@@ -142,3 +143,40 @@ def test_the_migration_places_records_of_an_older_database(db_url, met_file):
     assert placed == int((place_all(frame["Latitude"].to_numpy(), frame["Longitude"].to_numpy()) >= 0).sum())
     assert coverage.load(engine).entry("metropolitan", "2022-09").counts.records == 12_447
     engine.dispose()
+
+
+CITY_API_MONTH = POLICEUK / "Fideladdi_Analyzing-SaS-London__stops-Jan2023_API.json"
+STREETS_BY_HAND = Path(__file__).parent / "data" / "city-2023-01-streets-by-hand.csv"
+
+
+def test_a_real_api_month_placed_as_its_streets_say(engine):
+    """Every located record of a real API month (the City of London, January 2023), placed at import,
+    against the borough of the street police.uk names for its snap point, labelled by hand from a
+    street map (tests/data/city-2023-01-streets-by-hand.csv says how each is known; a boundary
+    street accepts either side). Records whose snap point has no street name are not labelled."""
+    from stopsearch_app.store.frames import load_records
+    from tests.helpers import import_paths
+
+    import_paths(engine, CITY_API_MONTH, force="city-of-london")
+    records = load_records(engine)
+    raw = json.loads(CITY_API_MONTH.read_text())
+    street_at = {(round(float(r["location"]["latitude"]), 6), round(float(r["location"]["longitude"]), 6)):
+                 r["location"]["street"]["name"].removeprefix("On or near ").strip()
+                 for r in raw if r.get("location")}
+    by_hand = pd.read_csv(STREETS_BY_HAND).set_index("street")["boroughs"].str.split("|")
+    located = records[records["latitude"].notna()]
+    assert len(located) == sum(1 for r in raw if r.get("location")) == 103
+    labelled = agree = 0
+    disagreements = []
+    for latitude, longitude, placed in located[["latitude", "longitude", "geo_borough"]].itertuples(index=False):
+        street = street_at[(round(latitude, 6), round(longitude, 6))]
+        if not street:
+            continue
+        assert street in by_hand.index, f"street {street!r} of the real file has no label by hand"
+        labelled += 1
+        if placed in by_hand[street]:
+            agree += 1
+        else:
+            disagreements.append((street, placed, by_hand[street]))
+    assert labelled >= 80, labelled
+    assert agree / labelled >= 0.97, disagreements
