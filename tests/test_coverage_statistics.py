@@ -72,6 +72,43 @@ def test_outcome_rates_only_over_forces_that_record_the_field(met_and_city):
     assert {group["status"] for group in met["groups"]} == {"not_recorded"}
 
 
+def _sde_group(text: object) -> str:
+    if not isinstance(text, str) or text.strip() == "" or text.endswith("Not stated"):
+        return "unknown"
+    return {"White": "White", "Black": "Black", "Asian": "Asian", "Mixed": "Mixed", "Other": "Other"}[text.split()[0].split("/")[0]]
+
+
+def test_find_rate_bounds_for_unknown_ethnicity_from_the_raw_files(met_and_city):
+    """statistics.md "Beyond one number": unknown-ethnicity bounds for proportions as well as rates,
+    worked from the City's raw CSVs: every unknown in White, every unknown in the group, or neither."""
+    raw = pd.concat([pd.read_csv(path) for path in CITY_FILES])
+    assert not raw["Type"].eq("Vehicle search").any()  # every search here is a person search
+    raw["group"] = raw["Self-defined ethnicity"].map(_sde_group)
+    linked = raw["Outcome linked to object of search"].astype(str).str.casefold()
+    raw["recorded"], raw["positive"] = linked.isin(["true", "false"]), linked.eq("true")
+    tally = raw.groupby("group")[["recorded", "positive"]].sum()
+    result = compute_disparity(met_and_city, Labels(met_and_city), measure="find-rate", force="city-of-london")
+    white, unknown = tally.loc["White"], tally.loc["unknown"]
+    checked = 0
+    for name, group in by_group(result).items():
+        if name == "White" or group["ratio_vs_white"] is None:
+            continue
+        own = tally.loc[name]
+        assert (group["recorded"], group["positive"]) == (own["recorded"], own["positive"])
+        to_white = (own["positive"] / own["recorded"]) / ((white["positive"] + unknown["positive"])
+                                                          / (white["recorded"] + unknown["recorded"]))
+        to_group = ((own["positive"] + unknown["positive"]) / (own["recorded"] + unknown["recorded"])) / (
+            white["positive"] / white["recorded"])
+        point = (own["positive"] / own["recorded"]) / (white["positive"] / white["recorded"])
+        assert group["sensitivity_status"] == "ok"
+        assert group["sensitivity_low"] == pytest.approx(min(to_white, to_group, point))
+        assert group["sensitivity_high"] == pytest.approx(max(to_white, to_group, point))
+        assert group["sensitivity_low"] <= group["ratio_vs_white"] <= group["sensitivity_high"]
+        checked += 1
+    assert checked == 4 and unknown["recorded"] > 0
+    assert by_group(result)["White"]["sensitivity_low"] is None
+
+
 def test_a_city_of_london_rate_uses_the_citys_residents(met_and_city):
     result = compute_disparity(met_and_city, Labels(met_and_city), force="city-of-london")
     groups = by_group(result)

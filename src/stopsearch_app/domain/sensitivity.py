@@ -9,6 +9,9 @@ sampling interval.
 * rates: :func:`stopsearch_app.domain.statistics.unknown_sensitivity` (counts only move);
 * proportions (find rate, more than outer clothing removed): the unknowns' *recorded* and *positive*
   counts move with them, so each group's proportion and the ratio of proportions both get bounds.
+  Unlike a rate, a proportion can move either way when unknowns join it, so both extremes can fall on
+  one side of the point estimate; the bounds therefore span three allocations: every unknown in
+  White, every unknown in the group, and every unknown elsewhere (the point estimate itself).
 
 "Cannot be judged": when the source has no unknown ethnicity at all (no "Not stated" and no blank in
 any covered force-month), a range of zero width would claim a certainty the data cannot give: a
@@ -70,14 +73,15 @@ def proportion_bounds(group: OutcomeCounts, reference: OutcomeCounts, unknown: O
                           reference.positive + unknown.positive, reference.recorded + unknown.recorded)
     to_group = _ratio(group.positive + unknown.positive, group.recorded + unknown.recorded,
                       reference.positive, reference.recorded)
+    elsewhere = _ratio(group.positive, group.recorded, reference.positive, reference.recorded)
     own = [p for p in (_share(group.positive, group.recorded),
                        _share(group.positive + unknown.positive, group.recorded + unknown.recorded)) if p is not None]
-    if to_reference is None or to_group is None:
+    if to_reference is None or to_group is None or elsewhere is None:
         return Bounds(NOT_COMPUTABLE, None, None, unknown.searches,
                       min(own) if own else None, max(own) if own else None,
                       reason="not recorded, or none positive, in the group or in White")
-    return Bounds(OK, min(to_reference, to_group), max(to_reference, to_group), unknown.searches,
-                  min(own), max(own))
+    ratios = (to_reference, to_group, elsewhere)
+    return Bounds(OK, min(ratios), max(ratios), unknown.searches, min(own), max(own))
 
 
 def _cannot_judge(unknown: int, source_records_unknown: bool | None) -> bool:

@@ -42,6 +42,7 @@ from stopsearch_app.domain import funnel as funnel_plot
 from stopsearch_app.domain.coverage import FIELD_LABELS, NOT_STATED, months_between
 from stopsearch_app.domain.officer_ethnicity import officer_denominators
 from stopsearch_app.domain.standardise import standardised_ratio
+from stopsearch_app.domain.sensitivity import proportion_bounds
 from stopsearch_app.domain.selection import BANDS_THAT_TILE, AgeBand
 from stopsearch_app.domain.trend import MonthCounts, monthly_series, ratio_trend
 from stopsearch_app.domain.places import CITY_OF_LONDON_GSS, NEAR_BOUNDARY_NOTE, london_boroughs
@@ -465,6 +466,8 @@ def _add_context(result: dict[str, object], plan: _Plan, rows, source: Counts) -
             entry["status"] = STATUS_ABSENT
             entry["reason"] = (f"absent from the source in {len(months)} force-month(s) ({_listed(months)}): not "
                                "recorded there, so no rate or ratio is shown")
+        if request.measure != RATE_MEASURE and entry.get("status") != STATUS_ABSENT:
+            _add_proportion_bounds(entry, rows, request.measure, source_records_unknown=not plan.unknown_absent)
         if plan.unknown_absent and "sensitivity_low" in entry:
             entry["sensitivity_low"] = entry["sensitivity_high"] = None
             entry["sensitivity_status"] = "cannot_be_judged"
@@ -490,6 +493,26 @@ def _add_context(result: dict[str, object], plan: _Plan, rows, source: Counts) -
             _add_officer_variants(result, plan)
     result["notes"] = notes
     result["title"] = describe(result)
+
+
+def _add_proportion_bounds(entry: dict[str, object], rows, measure: str, *, source_records_unknown: bool) -> None:
+    """Unknown-ethnicity bounds for a proportion (statistics.md, sensitivity): the ratio of proportions
+    vs White and the group's own proportion with every unknown put in White, or in the group."""
+    counts = _outcome_counts(rows, measure)
+    recorded, positive = _OUTCOME_COLUMNS[measure]
+    unknown = OutcomeCounts(int(rows.at[UNKNOWN, "searches"]), int(rows.at[UNKNOWN, recorded]),
+                            int(rows.at[UNKNOWN, positive]))
+    group = str(entry["group"])
+    if group == REFERENCE_GROUP or entry.get("ratio_vs_white") is None:  # the reference, or redacted
+        entry["sensitivity_low"] = entry["sensitivity_high"] = None
+        entry["sensitivity_status"] = None
+        return
+    bounds = proportion_bounds(counts[group], counts[REFERENCE_GROUP], unknown,
+                               source_records_unknown=source_records_unknown)
+    entry["sensitivity_low"], entry["sensitivity_high"] = bounds.low, bounds.high
+    entry["sensitivity_status"] = bounds.status
+    entry["proportion_sensitivity_low"] = bounds.proportion_low
+    entry["proportion_sensitivity_high"] = bounds.proportion_high
 
 
 STANDARD_BANDS = {band.value: band.years for band in BANDS_THAT_TILE}  # the app's age bands, no overlap
@@ -849,13 +872,15 @@ def format_text(result: Mapping[str, object]) -> str:
             if "alternative" in result:
                 blocks = [result["alternative"]]  # type: ignore[list-item]
                 lines.append(f"Instead: {result['alternative']['label']}.")  # type: ignore[index]
-        header = ("group", "searches", "recorded", "positive", "%", "95% CI", "ratio vs White", "95% CI")
+        header = ("group", "searches", "recorded", "positive", "%", "95% CI", "ratio vs White", "95% CI",
+                  "unknown-ethnicity range")
         table = [header]
         for g in blocks[0]["groups"]:  # type: ignore[index]
             table.append((g["group"], _count(g["searches"]), _count(g["recorded"]),
                           _count(g["positive"], g["suppressed"]),
                           _percent(g["proportion"], g), _interval(g["proportion_ci_low"], g["proportion_ci_high"], 100),
-                          _ratio_text(g), _interval(g["ci_low"], g["ci_high"])))
+                          _ratio_text(g), _interval(g["ci_low"], g["ci_high"]),
+                          _interval(g.get("sensitivity_low"), g.get("sensitivity_high"))))
     widths = [max(len(str(row[i])) for row in table) for i in range(len(table[0]))]
     for row in table:
         lines.append("  ".join(str(cell).ljust(width) if i == 0 else str(cell).rjust(width)
