@@ -38,3 +38,10 @@ def resource_path(*parts: str) -> Path:
 def load_toml(*parts: str) -> dict:
     with resource_path(*parts).open("rb") as handle:
         return tomllib.load(handle)
+
+
+@cache
+def load_word_list(*parts: str) -> tuple[str, ...]:
+    """A list of one word or phrase per line; ``#`` lines are comments."""
+    text = resource_path(*parts).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))

@@ -141,9 +141,9 @@ def _case(rng: random.Random, text: str) -> str:
 
 
 def make_name(rng: random.Random) -> tuple[str, str]:
-    """(text as written, secret). Listed names in any case; unlisted ones after a title or cue or beside
-    a listed name."""
-    form = rng.randrange(8)
+    """(text as written, secret). Listed names in any case; unlisted ones after a title or cue, beside
+    a listed name, or on their own in Title case or upper case."""
+    form = rng.randrange(10)
     first, last = rng.choice(FIRST), rng.choice(LAST)
     if form == 0:
         value = f"{first} {last}"
@@ -162,8 +162,12 @@ def make_name(rng: random.Random) -> tuple[str, str]:
         cue = rng.choice(CUES)
         value = f"{cue} {rng.choice(UNLISTED_FIRST)}"
         return value, value[len(cue) + 1:]
-    else:
+    elif form == 7:
         value = f"{first.lower()} {last.lower()}"
+    elif form == 8:
+        value = f"{rng.choice(UNLISTED_FIRST)} {rng.choice(UNLISTED_LAST)}"
+    else:
+        value = f"{rng.choice(UNLISTED_FIRST)} {rng.choice(UNLISTED_LAST)}".upper()
     return value, value
 
 

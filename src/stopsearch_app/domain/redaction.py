@@ -10,6 +10,11 @@ this module only knows three kinds of rule:
   only Title-case or upper-case words. Words of the ``ambiguous`` list (names that are also ordinary
   words or ethnicities: "White", "Grace") are never matched by a ``words`` rule in any case; a rule
   naming ``ambiguous_only = true`` matches only them (capitalised);
+* ``unknown_capitalised``: any Title-case or upper-case word that is in none of the rule's ``lists``
+  (the commonest English words, police and legal terms): a name no list holds ("Zephyrin Oduya",
+  "ODUYA"); neighbouring words go as one. A hyphenated word goes when any part is unknown
+  ("Brown-Okafor"), and so does one whose every part is Title-case ("Kerry-Ann"); a word in brackets
+  (an earlier rule's token) stays;
 * ``phonenumbers``: telephone numbers as Google's libphonenumber finds them (``region``, leniency
   POSSIBLE: every format a person writes, "(020) 7946 0999", "+44 (0)20...", "07700900123").
 
@@ -42,6 +47,7 @@ class RedactionRule:
     longest: int = 1
     capitalised: bool = False
     region: str = "GB"
+    kept_beside_name: frozenset[str] = frozenset()  # unknown_capitalised: words that stay beside a name
 
     def apply(self, text: str) -> str:
         if self.kind == "regex":
@@ -49,6 +55,8 @@ class RedactionRule:
             return self.pattern.sub(self.replacement, text)
         if self.kind == "phonenumbers":
             return _replace_spans(text, _phone_spans(text, self.region), self.replacement)
+        if self.kind == "unknown_capitalised":
+            return _replace_spans(text, self._unknown_spans(text), self.replacement)
         return _replace_spans(text, self._word_spans(text), self.replacement)
 
     def _word_spans(self, text: str) -> list[tuple[int, int]]:
@@ -75,6 +83,39 @@ class RedactionRule:
                 i += 1
         return spans
 
+    def _unknown_spans(self, text: str) -> list[tuple[int, int]]:
+        known = self._known_words()
+        tokens = [t for t in _WORD.finditer(text)
+                  if _is_capitalised(t.group()) and not _in_brackets(text, t.start(), t.end())]
+        unknown = [_double_barrelled(t.group()) or not all(part in known for part in _parts(t.group()) if part)
+                   for t in tokens]
+        # A capitalised word next to an unknown one is part of the name unless it is a very common word
+        # ("Tavion Blackwood", "KEMOY FAIRWEATHER"; but "saw Tavion In"): grown outwards from each unknown.
+        for _ in range(2):
+            for i, token in enumerate(tokens):
+                if unknown[i]:
+                    continue
+                beside = [j for j in (i - 1, i + 1) if 0 <= j < len(tokens) and unknown[j]
+                          and _adjacent(text, tokens[min(i, j)], tokens[max(i, j)])]
+                if beside and not all(part in self.kept_beside_name for part in _parts(token.group()) if part):
+                    unknown[i] = True
+        spans: list[tuple[int, int]] = []
+        for token, is_unknown in zip(tokens, unknown, strict=True):
+            if not is_unknown:
+                continue
+            if spans and not text[spans[-1][1]:token.start()].strip():
+                spans[-1] = (spans[-1][0], token.end())  # "Zephyrin Oduya" is one [name], not two
+            else:
+                spans.append((token.start(), token.end()))
+        return spans
+
+    def _known_words(self) -> frozenset[str]:
+        cached = self.__dict__.get("_known")
+        if cached is None:
+            cached = frozenset(words[0] for words in self.phrases)
+            object.__setattr__(self, "_known", cached)
+        return cached
+
     def _first_words(self) -> frozenset[str]:
         cached = self.__dict__.get("_firsts")
         if cached is None:
@@ -92,6 +133,24 @@ class RedactionRule:
 
 def _is_capitalised(word: str) -> bool:
     return word[:1].isupper()
+
+
+def _parts(word: str) -> list[str]:
+    return [_POSSESSIVE.sub("", part).lower() for part in word.split("-")]
+
+
+def _double_barrelled(word: str) -> bool:
+    """"Kerry-Ann", "Smith-Jones": every part Title-case, as names are and hyphenated words are not."""
+    parts = word.split("-")
+    return len(parts) > 1 and all(part[:1].isupper() and part[1:2].islower() for part in parts)
+
+
+def _adjacent(text: str, first: re.Match[str], second: re.Match[str]) -> bool:
+    return not text[first.end():second.start()].strip()
+
+
+def _in_brackets(text: str, start: int, end: int) -> bool:
+    return start > 0 and text[start - 1] == "[" and text[end:end + 1] == "]"
 
 
 def _phone_spans(text: str, region: str) -> list[tuple[int, int]]:
@@ -160,6 +219,21 @@ def parse_redaction(data: Mapping, word_lists: Mapping[str, Sequence[str]] | Non
             capitalised = str(raw.get("case", "any")) == "capitalised" or bool(raw.get("ambiguous_only"))
             rules.append(RedactionRule(pattern=None, phrases=frozenset(phrases), capitalised=capitalised,
                                        longest=max((len(p) for p in phrases), default=1), **common))
+            continue
+        if kind == "unknown_capitalised":
+            known: set[tuple[str, ...]] = set()
+            for list_name in raw.get("lists", ()):
+                if list_name not in raw_lists:
+                    raise ValueError(f"redaction rule {name}: unknown list {list_name!r}")
+                known |= {(word,) for phrase in raw_lists[list_name] for word in _phrase_key(phrase)}
+            beside: set[str] = set()
+            for list_name, top in dict(raw.get("kept_beside_name", {})).items():
+                if list_name not in raw_lists:
+                    raise ValueError(f"redaction rule {name}: unknown list {list_name!r}")
+                words = raw_lists[list_name] if top == "all" else raw_lists[list_name][:int(top)]
+                beside |= {word for phrase in words for word in _phrase_key(phrase)}
+            rules.append(RedactionRule(pattern=None, phrases=frozenset(known), kept_beside_name=frozenset(beside),
+                                       **common))
             continue
         if kind == "phonenumbers":
             rules.append(RedactionRule(pattern=None, region=str(raw.get("region", "GB")), **common))

@@ -49,7 +49,7 @@ import pandas as pd
 from stopsearch_app.domain import redaction as _redaction
 from stopsearch_app.domain.identity import record_id as make_record_id
 from stopsearch_app.domain.records import SUSPICIONLESS_POWERS
-from stopsearch_app.resources import load_toml
+from stopsearch_app.resources import load_toml, load_word_list
 
 VOCABULARY_FILE = ("review", "vocabularies.toml")
 REDACTION_FILE = ("review", "redaction.toml")
@@ -348,10 +348,13 @@ def describe_change(before: Mapping[str, object] | None, after: Mapping[str, obj
 RedactionRule = _redaction.RedactionRule
 Redaction = _redaction.Redaction
 NAMES_FILE = ("review", "names.toml")
+COMMON_ENGLISH_FILE = ("review", "common_english.txt")
 
 
 def parse_redaction(data: Mapping, word_lists: Mapping | None = None) -> Redaction:
-    return _redaction.parse_redaction(data, load_toml(*NAMES_FILE) if word_lists is None else word_lists)
+    if word_lists is None:
+        word_lists = {**load_toml(*NAMES_FILE), "common_english": list(load_word_list(*COMMON_ENGLISH_FILE))}
+    return _redaction.parse_redaction(data, word_lists)
 
 
 @cache
