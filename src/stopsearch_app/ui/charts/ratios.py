@@ -74,6 +74,9 @@ def _draw_forest(panel: ChartPanel, result: Mapping) -> None:
     if shown["measure"] == "rate":
         legend.append((_("grey bar: range if every search of unknown ethnicity were White / in the group"),
                        SENSITIVITY_COLOUR))
+    elif any(group.get("sensitivity_low") for group in groups):
+        legend.append((_("grey bar: range if every search of unknown ethnicity were White / in the group / "
+                         "neither"), SENSITIVITY_COLOUR))
     panel.set_texts(title=_("(b) Ratio vs White: ") + forest_measure(shown), subtitle=subtitle_text(result),
                     legend=legend, status=status, notes=chart_notes(result, suppressed))
     panel.set_table([_("Group"), _("Ratio vs White"), _("95% interval"), _("Interval method"),
