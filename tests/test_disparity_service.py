@@ -233,3 +233,30 @@ def test_dashboard_has_every_chart(engine, met_db):
                                      "available_months": ["2022-09"]}
     hackney = compute_dashboard(engine, Labels(engine), area="Hackney").headline
     assert hackney["area_label"] == "Hackney" and hackney["borough_not_known"] > 0
+
+
+@pytest.mark.parametrize("request_options", [{"age": "10-17", "ethnicity": "officer"}, {"age": "child"}])
+def test_the_dashboards_json_is_the_clis(engine, met_db, capsys, request_options):
+    """Dashboard.as_json() carries the figures `stopsearch disparity --json` prints: the headline and the
+    monthly ratio as `--by month` gives them, the boroughs as `--by borough`; from_json reads it back."""
+    from stopsearch_app.domain.dashboard import Dashboard
+    from stopsearch_app.services.cli import main
+
+    def cli(*by: str) -> dict:
+        options = [part for key, value in request_options.items() for part in (f"--{key}", value)]
+        assert main(["--db", met_db, "disparity", "--json", *options, *by]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    dashboard = compute_dashboard(engine, Labels(engine), **request_options)
+    shown = json.loads(json.dumps(dashboard.as_json()))
+    monthly_keys = ("series", "trend", "overdispersion")
+    borough_keys = ("boroughs", "borough_not_known", "funnel")
+    by_month = cli("--by", "month")
+    assert {key: by_month[key] for key in monthly_keys} == {key: shown[key] for key in monthly_keys}
+    assert {key: value for key, value in by_month.items() if key not in monthly_keys} == shown["headline"]
+    by_borough = cli("--by", "borough")
+    assert {key: by_borough[key] for key in borough_keys} == {key: shown[key] for key in borough_keys}
+    assert list(shown) == ["request", "available_months", "headline", *monthly_keys, *borough_keys, "by_age",
+                           "monthly_children", "children_outcomes"]
+    assert Dashboard.from_json(shown).as_json() == shown
+    assert dashboard.monthly_ratio.series == tuple(shown["series"]) and dashboard.boroughs.funnel == shown["funnel"]
