@@ -94,14 +94,16 @@ class Dashboard:
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> Dashboard:
-        months = tuple(data.get("available_months") or ())  # type: ignore[arg-type]
+        months = tuple(data.get("available_months") or ())  # type: ignore[call-overload]
+        request = data.get("request") or {}
         if "unavailable" in data:
-            return cls(data.get("request") or {}, months, unavailable=str(data["unavailable"]))  # type: ignore[arg-type]
+            return cls(request, months, unavailable=str(data["unavailable"]))  # type: ignore[arg-type]
         return cls(
-            request=data.get("request") or {}, available_months=months, headline=data.get("headline"),  # type: ignore[arg-type]
+            request=request, available_months=months, headline=data.get("headline"),  # type: ignore[arg-type]
             monthly_ratio=MonthlyRatio.from_json(data) if "series" in data else None,
             boroughs=BoroughFigures.from_json(data) if "boroughs" in data else None,
-            by_age=dict(data.get("by_age") or {}), monthly_children=data.get("monthly_children"),  # type: ignore[call-overload]
+            by_age=dict(data.get("by_age") or {}),  # type: ignore[call-overload]
+            monthly_children=data.get("monthly_children"),  # type: ignore[arg-type]
             children_outcomes=dict(data.get("children_outcomes") or {}))  # type: ignore[call-overload]
 
 

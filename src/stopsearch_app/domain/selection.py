@@ -128,10 +128,15 @@ class Selection:
         version = data.get("selection_version")
         if version != JSON_VERSION:
             raise ValueError(f"a selection saved in format {version!r}; this version reads format {JSON_VERSION}")
-        return cls(forces=tuple(data.get("forces") or ()), month_from=data.get("month_from") or None,  # type: ignore[arg-type]
-                   month_to=data.get("month_to") or None, boroughs=tuple(data.get("boroughs") or ()),  # type: ignore[arg-type]
-                   age=str(data.get("age") or AgeBand.ALL), ethnicity=str(data.get("ethnicity") or "self"),
-                   person_only=bool(data.get("person_only", True)))
+        def texts(name: str) -> tuple[str, ...]:
+            return tuple(str(value) for value in data.get(name) or ())  # type: ignore[attr-defined]
+
+        def month(name: str) -> str | None:
+            return str(data[name]) if data.get(name) else None
+
+        return cls(forces=texts("forces"), month_from=month("month_from"), month_to=month("month_to"),
+                   boroughs=texts("boroughs"), age=str(data.get("age") or AgeBand.ALL),
+                   ethnicity=str(data.get("ethnicity") or "self"), person_only=bool(data.get("person_only", True)))
 
     def describe(self) -> str:
         """In words, for a list of saved samples: ``children (0-17) · 2023-01 to 2023-06 · metropolitan``."""

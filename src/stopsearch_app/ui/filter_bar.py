@@ -118,7 +118,8 @@ class FilterBar(QWidget):
         group = self.ethnic_group.currentData()
         borough = self.borough.currentData()
         month_from, month_to = self.month_from.currentData() or None, self.month_to.currentData() or None
-        if month_from and month_to and month_from > month_to:  # picked back to front: the months between (a Selection refuses a period that ends first)
+        # Picked back to front: the months between (a Selection refuses a period that ends first).
+        if month_from and month_to and month_from > month_to:
             month_from, month_to = month_to, month_from
         selection = Selection.all_searches(
             forces=(force,) if force else (), month_from=month_from, month_to=month_to,
