@@ -192,7 +192,7 @@ def test_a_month_with_nothing_loaded_is_a_gap_not_zero(engine):
     assert result["period"]["months"] == 2 and result["months_present"] == ["2019-12", "2020-02"]
     assert any("2020-01" in note and "not read as zero" in note for note in result["notes"])
     dashboard = compute_dashboard(engine, Labels(engine), month_from="2019-12", month_to="2020-02", age="child")
-    monthly = dashboard["monthly_children"]
+    monthly = dashboard.monthly_children
     assert monthly["months"] == ["2019-12", "2020-01", "2020-02"] and monthly["loaded"] == [True, False, True]
     assert all(series[1] is None for series in monthly["groups"].values())
 
@@ -217,17 +217,46 @@ def test_cube_and_sql_give_the_same_json(engine, met_db, write_file):
 
 def test_dashboard_has_every_chart(engine, met_db):
     dashboard = compute_dashboard(engine, Labels(engine), age="10-17", ethnicity="officer")
-    json.dumps(dashboard, allow_nan=False)
-    assert dashboard["available_months"] == ["2022-09"]
-    assert by_group(dashboard["headline"])["Black"]["searches"] == 852
-    assert list(dashboard["by_age"]) == ["under-10", "10-17", "adult"]
-    assert dashboard["by_age"]["10-17"]["groups"] == dashboard["headline"]["groups"]
-    assert all(group["suppressed"] for group in dashboard["by_age"]["under-10"]["groups"])  # 2 searches in all
-    monthly = dashboard["monthly_children"]
+    json.dumps(dashboard.as_json(), allow_nan=False)
+    assert dashboard.available_months == ("2022-09",)
+    assert by_group(dashboard.headline)["Black"]["searches"] == 852
+    assert list(dashboard.by_age) == ["under-10", "10-17", "adult"]
+    assert dashboard.by_age["10-17"]["groups"] == dashboard.headline["groups"]
+    assert all(group["suppressed"] for group in dashboard.by_age["under-10"]["groups"])  # 2 searches in all
+    monthly = dashboard.monthly_children
     assert monthly["months"] == ["2022-09"] and monthly["groups"]["Black"] == [853]  # 852 aged 10-17 + 1 under 10
-    outcomes = dashboard["children_outcomes"]
+    outcomes = dashboard.children_outcomes
     assert outcomes["find-rate"]["not_recorded"] and outcomes["removal-rate"]["not_recorded"]
     unavailable = compute_dashboard(engine, Labels(engine), area="Narnia")
-    assert "no denominator for Narnia" in unavailable["unavailable"] and unavailable["available_months"] == ["2022-09"]
-    hackney = compute_dashboard(engine, Labels(engine), area="Hackney")["headline"]
+    assert "no denominator for Narnia" in unavailable.unavailable and unavailable.available_months == ("2022-09",)
+    assert unavailable.as_json() == {"unavailable": unavailable.unavailable, "request": unavailable.request,
+                                     "available_months": ["2022-09"]}
+    hackney = compute_dashboard(engine, Labels(engine), area="Hackney").headline
     assert hackney["area_label"] == "Hackney" and hackney["borough_not_known"] > 0
+
+
+@pytest.mark.parametrize("request_options", [{"age": "10-17", "ethnicity": "officer"}, {"age": "child"}])
+def test_the_dashboards_json_is_the_clis(engine, met_db, capsys, request_options):
+    """Dashboard.as_json() carries the figures `stopsearch disparity --json` prints: the headline and the
+    monthly ratio as `--by month` gives them, the boroughs as `--by borough`; from_json reads it back."""
+    from stopsearch_app.domain.dashboard import Dashboard
+    from stopsearch_app.services.cli import main
+
+    def cli(*by: str) -> dict:
+        options = [part for key, value in request_options.items() for part in (f"--{key}", value)]
+        assert main(["--db", met_db, "disparity", "--json", *options, *by]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    dashboard = compute_dashboard(engine, Labels(engine), **request_options)
+    shown = json.loads(json.dumps(dashboard.as_json()))
+    monthly_keys = ("series", "trend", "overdispersion")
+    borough_keys = ("boroughs", "borough_not_known", "funnel")
+    by_month = cli("--by", "month")
+    assert {key: by_month[key] for key in monthly_keys} == {key: shown[key] for key in monthly_keys}
+    assert {key: value for key, value in by_month.items() if key not in monthly_keys} == shown["headline"]
+    by_borough = cli("--by", "borough")
+    assert {key: by_borough[key] for key in borough_keys} == {key: shown[key] for key in borough_keys}
+    assert list(shown) == ["request", "available_months", "headline", *monthly_keys, *borough_keys, "by_age",
+                           "monthly_children", "children_outcomes"]
+    assert Dashboard.from_json(shown).as_json() == shown
+    assert dashboard.monthly_ratio.series == tuple(shown["series"]) and dashboard.boroughs.funnel == shown["funnel"]

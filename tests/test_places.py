@@ -105,13 +105,14 @@ def test_blank_and_bad_coordinates_are_not_placed():
 
 
 def test_the_record_filter_finds_a_borough_of_police_uk_records(engine, met_file):
-    from stopsearch_app.store.queries import Labels, RecordFilter, matching_ids
+    from stopsearch_app.domain.selection import Selection
+    from stopsearch_app.store.queries import Labels, RecordQuery, matching_ids
     from tests.helpers import import_paths
 
     import_paths(engine, met_file)
     frame = pd.read_csv(MET_FILE)
     expected = int(inside_borough("Lambeth", frame["Latitude"].to_numpy(), frame["Longitude"].to_numpy()).sum())
-    ids = matching_ids(engine, RecordFilter(boroughs=("Lambeth",)), Labels(engine))
+    ids = matching_ids(engine, RecordQuery(Selection.all_searches(boroughs=("Lambeth",))), Labels(engine))
     assert len(ids) == expected == 428
 
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from stopsearch_app.domain import review
 from stopsearch_app.domain.review import (CHILD_STRIP_SEARCH, CHILD_SUSPICIONLESS, RANDOM, FindingInvalid,
-                                          SampleFilters, draw, draw_sample, proportional_allocation, redact,
+                                          draw, draw_sample, proportional_allocation, redact,
                                           validate_finding)
+from stopsearch_app.domain.selection import AgeBand, Selection
 from stopsearch_app.io.synthetic_extract import GROUNDS_WITH_FICTITIOUS_DETAILS
 
 # --- vocabularies and validation ------------------------------------------------------------------
@@ -169,8 +170,12 @@ def make_frame(rows: int = 400, seed: int = 1) -> pd.DataFrame:
     return pd.DataFrame(data, columns=columns)
 
 
-def mandatory(frame: pd.DataFrame, filters: SampleFilters) -> set[str]:
-    selected = frame[review.selection_mask(frame, filters)]
+def children(**fields) -> Selection:
+    return Selection.all_searches(age="child", **fields)
+
+
+def mandatory(frame: pd.DataFrame, filters: Selection) -> set[str]:
+    selected = frame[filters.mask(frame)]
     child = selected["child_status"] == "child"
     hit = child & (selected["search_level"].isin(["mts", "eip", "intimate"])
                    | selected["power"].isin(["CJPOA_S60", "TA_S47A", "POA_S11"]))
@@ -179,7 +184,7 @@ def mandatory(frame: pd.DataFrame, filters: SampleFilters) -> set[str]:
 
 def test_same_seed_and_filters_give_the_same_sample_whatever_the_row_order():
     frame = make_frame()
-    filters = SampleFilters(month_from="2025-04", month_to="2025-05")
+    filters = children(month_from="2025-04", month_to="2025-05")
     first = draw_sample(frame, 25, 2025, filters)
     again = draw_sample(frame.sample(frac=1, random_state=7), 25, 2025, filters)
     assert first == again
@@ -188,13 +193,13 @@ def test_same_seed_and_filters_give_the_same_sample_whatever_the_row_order():
 
 def test_a_different_seed_gives_a_different_sample():
     frame = make_frame()
-    filters = SampleFilters()
+    filters = children()
     assert set(draw_sample(frame, 25, 1, filters)) != set(draw_sample(frame, 25, 2, filters))
 
 
 def test_every_child_strip_or_s60_search_is_included_even_beyond_n():
     frame = make_frame()
-    filters = SampleFilters(month_from="2025-04", month_to="2025-04")
+    filters = children(month_from="2025-04", month_to="2025-04")
     result = draw(frame, 1, 99, filters)
     must = mandatory(frame, filters)
     assert len(must) > 1  # so the sample is bigger than n
@@ -214,7 +219,7 @@ def test_every_child_strip_or_s60_search_is_included_even_beyond_n():
 
 def test_adults_are_never_always_included():
     frame = make_frame()
-    result = draw(frame, 0, 3, SampleFilters(children_only=False))
+    result = draw(frame, 0, 3, Selection.all_searches())
     adults = set(frame.loc[frame.child_status != "child", "record_id"])
     assert result.record_ids and not adults & set(result.record_ids)
 
@@ -224,7 +229,7 @@ def test_strata_get_proportional_shares():
     assert proportional_allocation({"a": 1, "b": 1, "c": 1}, 2) == {"a": 1, "b": 1, "c": 0}
     assert proportional_allocation({"a": 3, "b": 2}, 10) == {"a": 3, "b": 2}
     frame = make_frame(1000)
-    result = draw(frame, 100, 5, SampleFilters())
+    result = draw(frame, 100, 5, children())
     for stratum, (size, drawn) in result.allocation.items():
         share = 100 * size / sum(s for s, _d in result.allocation.values())
         assert abs(drawn - share) < 1, stratum
@@ -240,15 +245,26 @@ def test_bad_sizes_and_seeds_are_refused():
     with pytest.raises(ValueError, match="size"):
         draw(frame, -1, 1)
     with pytest.raises(ValueError, match="month"):
-        SampleFilters(month_from="2025-13")
+        children(month_from="2025-13")
 
 
-def test_filters_round_trip_through_json():
-    filters = SampleFilters("2025-03", "2025-05", ("metropolitan",), ("Hackney",), False, "officer")
-    assert SampleFilters.from_json(filters.as_json()) == filters
+def test_a_sample_selection_round_trips_through_json_and_the_first_format_still_reads():
     import json
 
-    assert SampleFilters.from_json(json.dumps(filters.as_json())) == filters
+    chosen = Selection.all_searches(month_from="2025-03", month_to="2025-05", forces=("metropolitan",),
+                                    boroughs=("Hackney",), age="under-10", ethnicity="officer")
+    assert review.sample_selection(chosen.as_json()) == chosen
+    assert review.sample_selection(json.dumps(chosen.as_json())) == chosen
+    assert chosen.as_json()["selection_version"] == 1
+    # What samples saved before the selection type hold (store/samples.py wrote SampleFilters.as_json()).
+    first = {"month_from": "2025-03", "month_to": None, "forces": ["metropolitan"], "boroughs": ["Hackney"],
+             "children_only": False, "ethnicity_source": "officer"}
+    assert review.sample_selection(json.dumps(first, sort_keys=True)) == Selection(
+        forces=("metropolitan",), month_from="2025-03", boroughs=("Hackney",), ethnicity="officer", person_only=False)
+    assert review.sample_selection({"children_only": True}).age is AgeBand.CHILD
+    assert review.sample_selection(None) == review.DEFAULT_SAMPLE_SELECTION
+    with pytest.raises(ValueError, match="format 7"):
+        review.sample_selection({"selection_version": 7, "age": "child"})
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -258,11 +274,11 @@ def test_filters_round_trip_through_json():
        ethnicity=st.sampled_from(["self", "officer"]))
 def test_sample_properties(rows, data_seed, n, seed, children_only, month_from, month_to, ethnicity):
     frame = make_frame(rows, data_seed)
-    filters = SampleFilters(month_from=month_from, month_to=month_to, children_only=children_only,
-                            ethnicity_source=ethnicity)
+    filters = Selection.all_searches(month_from=month_from, month_to=month_to,
+                                     age="child" if children_only else "all", ethnicity=ethnicity)
     result = draw(frame, n, seed, filters)
     ids = list(result.record_ids)
-    selected = frame[review.selection_mask(frame, filters)]
+    selected = frame[filters.mask(frame)]
     must = mandatory(frame, filters)
     pool = len(selected) - len(must)
     # size: n at random (or the whole pool) plus every always-included record

@@ -16,6 +16,7 @@ import pytest
 
 import stopsearch_app.store.review_schema  # noqa: F401 - the review tables on the shared metadata
 from stopsearch_app.domain import review
+from stopsearch_app.domain.selection import Selection
 from stopsearch_app.services.commands_export import PackRequest, export_pack, run_cli
 from stopsearch_app.io.pack_csv import DANGEROUS_START, NB_HYPHEN, decode_text, encode_text
 from stopsearch_app.io.review_pack import (FINDINGS, MANIFEST, RECORDS, SUMMARY, PackContent, PackIntegrityError,
@@ -26,6 +27,7 @@ from stopsearch_app.store.queries import Labels
 from tests.helpers import import_paths
 
 CSVS = (RECORDS, FINDINGS, SUMMARY)
+CHILDREN = Selection.all_searches(age="child")
 INJECTIONS = ('=HYPERLINK("http://evil.example","click")', "+1", "-2", "@SUM(A1:A9)", "\tx", "\rx", "'quoted",
               "=1+2", "-", "10-17", "3/4", "007")
 FICTITIOUS = ("Jane Example", "John Sample", "07700 900123", "07700 900456", "ZZ99 9ZZ", "ZZ99 1ZZ",
@@ -184,7 +186,7 @@ def add_findings(engine) -> str:
 
 def test_a_redacted_pack_from_the_database_holds_no_personal_detail(checked, tmp_path):
     record_id = add_findings(checked)
-    result = export_pack(checked, PackRequest(out=tmp_path / "pack", age="child"), user="Sgt Adams")
+    result = export_pack(checked, PackRequest(out=tmp_path / "pack", selection=CHILDREN), user="Sgt Adams")
     assert result.redacted and result.records > 50 and result.findings == 2
     text = "\n".join((result.path / name).read_text(encoding="utf-8-sig") for name in CSVS)
     secrets = personal_values(checked)
@@ -223,7 +225,7 @@ def test_a_redacted_pack_from_the_database_holds_no_personal_detail(checked, tmp
 
 def test_no_redact_keeps_everything_and_says_so(checked, tmp_path):
     add_findings(checked)
-    result = export_pack(checked, PackRequest(out=tmp_path / "pack", age="child", redact=False), user="Sgt Adams")
+    result = export_pack(checked, PackRequest(out=tmp_path / "pack", selection=CHILDREN, redact=False), user="Sgt Adams")
     pack = read_pack(result.path)
     assert pack.manifest["redacted"] is False and "supervisor's own use" in pack.manifest["purpose"]
     assert pack.manifest["redaction"] is None
@@ -236,9 +238,9 @@ def test_no_redact_keeps_everything_and_says_so(checked, tmp_path):
 
 
 def test_a_sample_pack_is_reproducible_and_records_its_seed(checked, tmp_path):
-    request = PackRequest(out=tmp_path / "a", age="child", sample=12, seed=2024)
+    request = PackRequest(out=tmp_path / "a", selection=CHILDREN, sample=12, seed=2024)
     first_result = export_pack(checked, request, user="Sgt Adams")
-    second_result = export_pack(checked, PackRequest(out=tmp_path / "b", age="child", sample=12, seed=2024),
+    second_result = export_pack(checked, PackRequest(out=tmp_path / "b", selection=CHILDREN, sample=12, seed=2024),
                                 user="Sgt Adams")
     first, second = read_pack(first_result.path), read_pack(second_result.path)
     real = [{v: k for k, v in result.pseudonyms.items()} for result in (first_result, second_result)]
@@ -271,7 +273,7 @@ def _pdf_text(path: Path) -> str:
 
 
 def test_every_pack_has_a_report_with_the_period_the_sample_and_the_rag_summary(checked, tmp_path):
-    request = PackRequest(out=tmp_path / "first", age="child", sample=10, seed=11)
+    request = PackRequest(out=tmp_path / "first", selection=CHILDREN, sample=10, seed=11)
     exported = export_pack(checked, request, user="Sgt Adams")
     first = read_pack(exported.path)
     real = {pseudonym: record for record, pseudonym in exported.pseudonyms.items()}  # the app's own map back
@@ -279,7 +281,7 @@ def test_every_pack_has_a_report_with_the_period_the_sample_and_the_rag_summary(
     reviews.RecordFinding(checked, rated, review.PANEL, {"rag": "green", "learning_note": "Grounds clearly written up",
                                                           "police_response": "Noted"}, who="Panel chair").do()
     reviews.RecordFinding(checked, awaited, review.PANEL, {"rag": "red"}, who="Panel chair").do()
-    second = export_pack(checked, PackRequest(out=tmp_path / "pack", age="child", sample=10, seed=11), user="Sgt Adams")
+    second = export_pack(checked, PackRequest(out=tmp_path / "pack", selection=CHILDREN, sample=10, seed=11), user="Sgt Adams")
     pack = read_pack(second.path)
     awaited = second.pseudonyms[awaited]  # as the second pack names it
     assert "report.pdf" in {item["name"] for item in pack.manifest["files"]}  # hashed like every file
@@ -321,7 +323,7 @@ def test_a_rule_turned_off_has_no_column_and_the_manifest_says_so(checked, tmp_p
 
     run_check(checked, ruleset_from_settings({"enabled": {"K4": False}, "promote_to_law": {"S5": True}}),
               run_by="Sgt Adams")
-    pack = read_pack(export_pack(checked, PackRequest(out=tmp_path / "pack", age="child"), user="Sgt Adams").path)
+    pack = read_pack(export_pack(checked, PackRequest(out=tmp_path / "pack", selection=CHILDREN), user="Sgt Adams").path)
     assert "K4" not in pack.records.columns and {"K3", "K5", "S5"} <= set(pack.records.columns)
     rule_set = pack.manifest["rule_set"]
     assert rule_set["rules_turned_off"] == ["K4"]

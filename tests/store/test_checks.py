@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from stopsearch_app.domain.charter.ruleset import default_ruleset
 from stopsearch_app.store.checks import (latest_run, record_verdicts, rule_orders, run_check, verdict_counts,
                                          with_verdict)
-from stopsearch_app.store.queries import Labels, RecordFilter, matching_ids
+from stopsearch_app.domain.selection import Selection
+from stopsearch_app.store.queries import Labels, RecordQuery, matching_ids
 from stopsearch_app.store.schema import check_run, record_check
 from tests.helpers import import_paths
 
@@ -49,9 +50,9 @@ def test_verdict_filter_and_priority_order(engine, tmp_path):
     summary = run_check(engine, run_by="tester")
     labels = Labels(engine)
     expected = summary.result.summary((summary.result.child_status == "child").to_numpy())["S1"]["fail"]
-    narrowed = with_verdict(engine, RecordFilter(children_only=True), "S1", "fail")
+    narrowed = with_verdict(engine, RecordQuery(Selection.all_searches(age="child")), "S1", "fail")
     assert len(matching_ids(engine, narrowed, labels)) == expected > 0
-    review = matching_ids(engine, RecordFilter(needs_review=True, children_only=True), labels, "findings")
+    review = matching_ids(engine, RecordQuery(Selection.all_searches(age="child"), needs_review=True), labels, "findings")
     with engine.connect() as connection:
         priority = dict(connection.execute(select(record_check.c.search_id, record_check.c.priority)).all())
     ordered = [priority[int(i)] for i in review]

@@ -283,26 +283,26 @@ def test_the_queue_lists_flagged_children_most_urgent_first_and_filters(checked)
     assert 0 < len(by_station) < len(ids)
     assert {reviews.queue_rows(checked, labels, by_station)[int(i)].station for i in by_station} == {station}
     month = choices["months"][0]
-    by_month = reviews.queue_ids(checked, labels, reviews.QueueFilter(month=month))
+    by_month = reviews.queue_ids(checked, labels, reviews.QueueFilter.of_month(month))
     assert {rows[int(i)].month for i in by_month} == {month}
 
 
 # --- samples and the exported audit trail ---------------------------------------------------------
 def test_samples_are_saved_with_unique_names_and_reload_identically(checked):
     labels = Labels(checked)
-    drawn = reviews.preview_sample(checked, labels, 8, 11, review.SampleFilters())
+    drawn = reviews.preview_sample(checked, labels, 8, 11, review.DEFAULT_SAMPLE_SELECTION)
     assert drawn.drawn == 8 and drawn.always_included > 0
     saved = reviews.save_sample(checked, drawn, "March panel", created_by="Sgt Adams")
     assert saved.record_ids == list(drawn.record_ids)
     assert [m.reason for m in saved.members] == [drawn.reasons[r] for r in drawn.record_ids]
-    again = reviews.preview_sample(checked, labels, 8, 11, review.SampleFilters())
+    again = reviews.preview_sample(checked, labels, 8, 11, review.DEFAULT_SAMPLE_SELECTION)
     assert again.record_ids == drawn.record_ids
     with pytest.raises(reviews.SampleNameTaken):
         reviews.save_sample(checked, again, "March panel", created_by="Sgt Adams")
     listed = reviews.list_samples(checked)
     assert [(s.name, s.size, s.always_included, s.seed) for s in listed] == [
         ("March panel", len(drawn.record_ids), drawn.always_included, 11)]
-    assert reviews.load_sample(checked, "March panel").filters == review.SampleFilters()
+    assert reviews.load_sample(checked, "March panel").filters == review.DEFAULT_SAMPLE_SELECTION
 
 
 def test_the_audit_trail_exports_as_csv(checked, tmp_path):

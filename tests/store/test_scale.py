@@ -12,7 +12,8 @@ from stopsearch_app.io import policeuk
 from stopsearch_app.store import columnar, importer
 from stopsearch_app.store.checks import run_check
 from stopsearch_app.store.frames import load_records
-from stopsearch_app.store.queries import RecordFilter
+from stopsearch_app.domain.selection import Selection
+from stopsearch_app.store.queries import RecordQuery
 from stopsearch_app.store.schema import CODED_COLUMNS, search, vocabulary
 from tests.conftest import POLICEUK
 from tests.helpers import import_paths
@@ -105,7 +106,7 @@ def test_records_from_the_columnar_copy_equal_records_from_the_database(engine, 
     from_copy = load_records(engine)
     assert folder is not None and len(list(folder.glob("batch-*.arrow"))) == 1 + len(CITY_MONTHS)
     # A filter that selects everything takes the SQL path: the reference.
-    from_sql = load_records(engine, RecordFilter(month_from="1900-01"))
+    from_sql = load_records(engine, RecordQuery(Selection.all_searches(month_from="1900-01")))
     assert len(from_copy) == len(from_sql) > 12_000
     for column in from_sql.columns:
         left, right = from_copy[column], from_sql[column]
@@ -138,7 +139,7 @@ def test_checks_read_the_columnar_copy_and_find_the_same_as_from_the_database(en
     import_paths(engine, met_file)
     from_copy = run_check(engine, run_by="tester")
     monkeypatch.setattr(columnar, "stored_frame", lambda *_a, **_k: pytest.fail("filtered loads read SQL"))
-    from_sql = run_check(engine, record_filter=RecordFilter(month_from="1900-01"), run_by="tester")
+    from_sql = run_check(engine, record_query=RecordQuery(Selection.all_searches(month_from="1900-01")), run_by="tester")
     assert from_copy.records_checked == from_sql.records_checked == 12_447
     assert from_copy.rules_json() == from_sql.rules_json()
 

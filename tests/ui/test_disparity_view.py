@@ -137,7 +137,7 @@ def test_find_rate_not_recorded_shows_the_labelled_alternative(qtbot, view, load
 def test_a_borough_on_police_uk_data_comes_from_the_coordinates(qtbot, view):
     view.area.setCurrentIndex(view.area.findData("Hackney"))
     wait_idle(qtbot, view)
-    headline = view.result["headline"]
+    headline = view.result.headline
     assert headline["area_label"] == "Hackney" and headline["borough_not_known"] > 0
     assert f"{headline['borough_not_known']:,} searches with no borough left out" in view.status.text()
     assert "could not be placed in a borough" in view.panels["rates"].note_item.text
@@ -168,21 +168,21 @@ def test_age_bands_monthly_and_outcome_charts(view, loaded_context):
     dashboard = compute_dashboard(loaded_context.engine, loaded_context.labels, age="10-17", cached=False)
     ages = view.panels["age_bands"]
     for band in ("10-17", "adult"):
-        for group in dashboard["by_age"][band]["groups"]:
+        for group in dashboard.by_age[band]["groups"]:
             assert bar_height(ages, f"{band} {group['group']}") == pytest.approx(group["rate_per_1000"])
     assert not any(name.startswith("under-10") for name in ages.bars)  # all suppressed
     assert cell(ages, ("adults (18 and over)", "Black"), "Rate per 1,000")[1] == pytest.approx(
-        groups(dashboard["by_age"]["adult"])["Black"]["rate_per_1000"])
+        groups(dashboard.by_age["adult"])["Black"]["rate_per_1000"])
 
     monthly = view.panels["monthly"]
-    for name, values in dashboard["monthly_children"]["groups"].items():
+    for name, values in dashboard.monthly_children["groups"].items():
         x, y = monthly.lines[name].getData()
         assert list(y) == values and list(x) == [0]
     assert cell(monthly, ("2022-09",), "Black")[0] == "478"
     assert "one month" in monthly.status_item.text.lower()
 
     outcomes = view.panels["outcomes"]
-    alternative = groups(dashboard["children_outcomes"]["find-rate"]["alternative"])
+    alternative = groups(dashboard.children_outcomes["find-rate"]["alternative"])
     for name, group in alternative.items():
         assert bar_height(outcomes, f"non-nfa-rate {name}") == pytest.approx(group["proportion"] * 100)
     placeholders = [text for text in outcomes.label_texts() if "not recorded" in text]
@@ -221,11 +221,11 @@ def test_new_records_recompute_and_fill_the_months(qtbot, view, loaded_context):
         loaded_context.data_changed()
     wait_idle(qtbot, view)
     assert [view.month_to.itemData(i) for i in range(view.month_to.count())] == [None, "2019-12", "2022-09"]
-    assert view.result["headline"]["period"]["label"] == "2019-12 to 2022-09 (2 months)"
-    assert "city-of-london" in view.result["headline"]["coverage"]
+    assert view.result.headline["period"]["label"] == "2019-12 to 2022-09 (2 months)"
+    assert "city-of-london" in view.result.headline["coverage"]
     view.set_filters(month_from="2019-12", month_to="2019-12")
     wait_idle(qtbot, view)
-    assert view.result["headline"]["coverage"] == {"city-of-london": ["2019-12"]}
+    assert view.result.headline["coverage"] == {"city-of-london": ["2019-12"]}
 
 
 def test_large_type(view):

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from stopsearch_app.domain import labels, records
-from stopsearch_app.domain.review import SampleFilters
+from stopsearch_app.domain.review import DEFAULT_SAMPLE_SELECTION
 from stopsearch_app.store import reviews
 from stopsearch_app.store.checks import run_check
 from tests.helpers import import_paths
@@ -110,7 +110,7 @@ def test_no_code_in_the_review_queue(qtbot, demo_like):
 def test_no_code_in_panel_mode(qtbot, demo_like):
     from stopsearch_app.ui.panel_mode import PanelModeWindow
 
-    drawn = reviews.preview_sample(demo_like.engine, demo_like.labels, 8, 5, SampleFilters(children_only=True))
+    drawn = reviews.preview_sample(demo_like.engine, demo_like.labels, 8, 5, DEFAULT_SAMPLE_SELECTION)
     saved = reviews.save_sample(demo_like.engine, drawn, "Labels panel", created_by="Sgt Tester")
     window = PanelModeWindow(demo_like, saved.id, full_screen=False)
     qtbot.addWidget(window)

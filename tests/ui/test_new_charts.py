@@ -4,13 +4,20 @@ funnel plot, drawn from dashboards built by the domain functions (tests/ui/chart
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
-from stopsearch_app.ui.charts import available, chart, registry
+from stopsearch_app.domain.dashboard import Dashboard
+from stopsearch_app.ui.charts import Chart, available, chart, registry
 from stopsearch_app.ui.charts.panel import ChartPanel
 from stopsearch_app.ui.disparity_view import BASE_CHART_KEYS, DisparityView
 from tests.ui.chart_dashboards import borough_keys, series_keys
+
+
+def dashboard_of(**panels) -> Dashboard:
+    """A dashboard carrying only these panels' keys (as compute_dashboard's JSON names them)."""
+    return Dashboard.from_json({"request": {}, **panels})
 
 
 @pytest.fixture
@@ -24,16 +31,18 @@ def panel(qtbot):
 
 def test_the_registry_finds_one_module_per_chart():
     assert list(registry()) == ["rates", "ratios", "age_bands", "monthly", "outcomes", "monthly_ratio", "funnel"]
-    assert chart("funnel").needs == ("boroughs", "funnel")
-    assert [c.key for c in available({"series": [], "trend": {}})] == ["monthly_ratio"]
-    assert available({"unavailable": "no data", "series": []}) == ()
+    assert chart("funnel").needs == ("boroughs",)
+    assert [c.key for c in available(dashboard_of(series=[], trend={}))] == ["monthly_ratio"]
+    assert available(Dashboard.from_json({"unavailable": "no data", "series": []})) == ()
+    with pytest.raises(KeyError, match="no dashboard panel"):
+        Chart("pie", "Pie", 99, lambda *args: None, needs=("pie",)).available(dashboard_of(series=[], trend={}))
     with pytest.raises(KeyError, match="no chart"):
         chart("pie")
 
 
 def test_monthly_ratio_chart(panel, tmp_path):
     keys = series_keys()
-    chart("monthly_ratio").draw(panel, keys)
+    chart("monthly_ratio").draw(panel, dashboard_of(**keys))
     series = keys["series"]
     assert len(series) == 14 and "2023-06" not in [m["month"] for m in series]
     # One point per drawn group-month: Other is under 10 everywhere; 2023-09 has no White searches.
@@ -72,16 +81,16 @@ def test_monthly_ratio_with_too_few_months_says_so(panel):
     keys["series"] = keys["series"][:2]
     keys["trend"] = {"method": None, "ratio_change_per_year": None, "ci_low": None, "ci_high": None,
                      "p_value": None, "reason": "fewer than 3 covered months: no trend"}
-    chart("monthly_ratio").draw(panel, keys)
+    chart("monthly_ratio").draw(panel, dashboard_of(**keys))
     assert "fewer than 3 covered months" in panel.status_item.text
-    chart("monthly_ratio").draw(panel, {"series": [], "trend": {}})
+    chart("monthly_ratio").draw(panel, dashboard_of(series=[], trend={}))
     assert panel.message == "No covered months in this selection."
 
 
 def test_funnel_chart(panel, tmp_path):
     keys = borough_keys()
     funnel = keys["funnel"]
-    chart("funnel").draw(panel, keys)
+    chart("funnel").draw(panel, dashboard_of(**keys))
     assessed = [p for p in funnel["points"] if p["status"] == "assessed"]
     drawn = sorted((round(float(x), 9), round(float(y), 9)) for item in panel.points.values()
                    for x, y in zip(*item.getData(), strict=True))
@@ -119,10 +128,10 @@ def test_the_tab_shows_the_new_charts_only_when_the_dashboard_has_them(qtbot, lo
     qtbot.waitUntil(lambda: not view.is_busy(), timeout=30_000)
     # The real dashboard carries the series and the boroughs (disparity.by_month, by_borough).
     assert [k for k, p in view.panels.items() if not p.isHidden()] == [*BASE_CHART_KEYS, "monthly_ratio", "funnel"]
-    base_only = {key: value for key, value in view.result.items() if key not in ("series", "trend", "boroughs", "funnel")}
-    view._on_result(base_only)
+    full = view.result
+    view._on_result(replace(full, monthly_ratio=None, boroughs=None))
     assert [k for k, p in view.panels.items() if not p.isHidden()] == list(BASE_CHART_KEYS)
-    view._on_result(view.result | series_keys() | borough_keys())
+    view._on_result(Dashboard.from_json(full.as_json() | series_keys() | borough_keys()))
     assert not view.panels["monthly_ratio"].isHidden() and not view.panels["funnel"].isHidden()
     assert view.panels["monthly_ratio"].points and view.panels["funnel"].points
     view.shutdown()
@@ -138,7 +147,8 @@ def test_the_pack_renderer_writes_every_chart_the_dashboard_has(qapp, loaded_con
     assert [p.rsplit("/", 1)[-1] for p in written] == [f"{key}.png" for key in (*BASE_CHART_KEYS, "monthly_ratio",
                                                                                  "funnel")]
     dashboard = compute_dashboard(loaded_context.engine, loaded_context.labels, **request)
-    written = render_dashboard(qapp, dashboard | series_keys() | borough_keys(), tmp_path / "full")
+    written = render_dashboard(qapp, Dashboard.from_json(dashboard.as_json() | series_keys() | borough_keys()),
+                               tmp_path / "full")
     assert [p.rsplit("/", 1)[-1] for p in written] == [f"{key}.png" for key in registry()]
     for path in written:
         with open(path, "rb") as handle:

@@ -151,7 +151,7 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
 @pytest.fixture
 def saved_sample(review_context):
     drawn = reviews.preview_sample(review_context.engine, review_context.labels, 3, 42,
-                                   review.SampleFilters(children_only=True))
+                                   review.DEFAULT_SAMPLE_SELECTION)
     return reviews.save_sample(review_context.engine, drawn, "October panel", created_by="Sgt Tester")
 
 

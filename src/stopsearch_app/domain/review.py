@@ -39,7 +39,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 
@@ -49,6 +49,7 @@ import pandas as pd
 from stopsearch_app.domain import redaction as _redaction
 from stopsearch_app.domain.identity import record_id as make_record_id
 from stopsearch_app.domain.records import SUSPICIONLESS_POWERS
+from stopsearch_app.domain.selection import AgeBand, Selection
 from stopsearch_app.resources import load_toml, load_word_list
 
 VOCABULARY_FILE = ("review", "vocabularies.toml")
@@ -398,52 +399,24 @@ SEARCH_LEVEL_LABELS = {"outer": "outer clothing only", "mts": "more thorough sea
                        "eip": "search exposing intimate parts (EIP)", "intimate": "intimate search"}
 
 
-@dataclass(frozen=True)
-class SampleFilters:
-    """Which records a sample is drawn from. Empty means no restriction; children only by default."""
+# Which records a sample is drawn from: a Selection (domain/selection.py); children only by default.
+DEFAULT_SAMPLE_SELECTION = Selection.all_searches(age=AgeBand.CHILD)
 
-    month_from: str | None = None
-    month_to: str | None = None
-    forces: tuple[str, ...] = ()
-    boroughs: tuple[str, ...] = ()
-    children_only: bool = True
-    ethnicity_source: str = "self"  # strata by self-defined group or officer-defined ethnicity
 
-    def __post_init__(self) -> None:
-        for name in ("month_from", "month_to"):
-            value = getattr(self, name)
-            if value is not None and not re.match(r"^\d{4}-(0[1-9]|1[0-2])$", value):
-                raise ValueError(f"{name}: {value!r} is not a month YYYY-MM")
-        if self.ethnicity_source not in ("self", "officer"):
-            raise ValueError("ethnicity_source must be self or officer")
-
-    def as_json(self) -> dict[str, object]:
-        return {"month_from": self.month_from, "month_to": self.month_to, "forces": list(self.forces),
-                "boroughs": list(self.boroughs), "children_only": self.children_only,
-                "ethnicity_source": self.ethnicity_source}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, object] | str | None) -> SampleFilters:
-        if isinstance(data, str):
-            data = json.loads(data)
-        data = dict(data or {})
-        return cls(month_from=data.get("month_from") or None, month_to=data.get("month_to") or None,  # type: ignore[arg-type]
-                   forces=tuple(data.get("forces") or ()), boroughs=tuple(data.get("boroughs") or ()),  # type: ignore[arg-type]
-                   children_only=bool(data.get("children_only", True)),
-                   ethnicity_source=str(data.get("ethnicity_source") or "self"))
-
-    def with_(self, **changes) -> SampleFilters:
-        return replace(self, **changes)
-
-    def describe(self) -> str:
-        parts = ["children" if self.children_only else "all ages"]
-        if self.month_from or self.month_to:
-            parts.append(f"{self.month_from or '…'} to {self.month_to or '…'}")
-        if self.forces:
-            parts.append(", ".join(self.forces))
-        if self.boroughs:
-            parts.append(", ".join(self.boroughs))
-        return " · ".join(parts)
+def sample_selection(data: Mapping[str, object] | str | None) -> Selection:
+    """A saved sample's selection from its JSON: the selection's own format (``selection_version``), or
+    the first format (``children_only``, ``ethnicity_source``, no version), which samples saved before
+    it still hold."""
+    if isinstance(data, str):
+        data = json.loads(data)
+    data = dict(data or {})
+    if "selection_version" in data:
+        return Selection.from_json(data)
+    return Selection.all_searches(
+        month_from=data.get("month_from") or None, month_to=data.get("month_to") or None,  # type: ignore[arg-type]
+        forces=tuple(data.get("forces") or ()), boroughs=tuple(data.get("boroughs") or ()),  # type: ignore[arg-type]
+        age=AgeBand.CHILD if data.get("children_only", True) else AgeBand.ALL,
+        ethnicity=str(data.get("ethnicity_source") or "self"))
 
 
 @dataclass(frozen=True)
@@ -454,8 +427,8 @@ class SampleDraw:
     allocation: Mapping[str, tuple[int, int]]  # stratum -> (records in the selection, drawn)
     n: int
     seed: int
-    filters: SampleFilters
-    population: int  # records matching the filters
+    filters: Selection
+    population: int  # records in the selection
     strata_label: str = "age band x ethnic group"
     method_version: str = SAMPLE_METHOD_VERSION
     extra: Mapping[str, object] = field(default_factory=dict)
@@ -509,22 +482,6 @@ def ethnic_group(frame: pd.DataFrame, source: str = "self") -> pd.Series:
     return _text(frame, column).fillna("ethnicity not recorded").astype(str)
 
 
-def selection_mask(frame: pd.DataFrame, filters: SampleFilters) -> pd.Series:
-    mask = pd.Series(True, index=frame.index)
-    month = _text(frame, "month").astype(str)
-    if filters.month_from:
-        mask &= month >= filters.month_from
-    if filters.month_to:
-        mask &= month <= filters.month_to
-    if filters.forces:
-        mask &= _text(frame, "force").isin(filters.forces).fillna(False).astype(bool)
-    if filters.boroughs:
-        mask &= _text(frame, "borough").isin(filters.boroughs).fillna(False).astype(bool)
-    if filters.children_only:
-        mask &= _text(frame, "child_status").eq("child").fillna(False).astype(bool)
-    return mask
-
-
 def always_included_reason(frame: pd.DataFrame) -> pd.Series:
     """Per row: CHILD_STRIP_SEARCH, CHILD_SUSPICIONLESS, or "" (not always included)."""
     child = _text(frame, "child_status").eq("child").fillna(False).astype(bool)
@@ -570,20 +527,20 @@ def new_seed() -> int:
     return secrets.randbelow(MAX_SEED + 1)
 
 
-def draw(frame: pd.DataFrame, n: int, seed: int, filters: SampleFilters | None = None) -> SampleDraw:
+def draw(frame: pd.DataFrame, n: int, seed: int, filters: Selection | None = None) -> SampleDraw:
     """The dip sample with its reasons and strata (see the module docstring); :func:`draw_sample` gives
     just the record ids."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError("the sample size must be a whole number, 0 or more")
     seed = validate_seed(seed)
-    filters = filters or SampleFilters()
+    filters = filters or DEFAULT_SAMPLE_SELECTION
     ids = record_ids_of(frame)
-    selected = selection_mask(frame, filters).to_numpy()
+    selected = filters.mask(frame)
     part = frame.loc[selected]
     part_ids = ids[selected]
     keep = ~part_ids.duplicated().to_numpy()
     part, part_ids = part.loc[keep], part_ids[keep]
-    strata = (age_band(part) + " · " + ethnic_group(part, filters.ethnicity_source)).to_numpy(dtype=object)
+    strata = (age_band(part) + " · " + ethnic_group(part, filters.ethnicity)).to_numpy(dtype=object)
     reasons = always_included_reason(part).to_numpy(dtype=object)
     record_ids = part_ids.to_numpy(dtype=object)
     months = _text(part, "month").fillna("").astype(str).to_numpy(dtype=object)
@@ -620,11 +577,11 @@ def draw(frame: pd.DataFrame, n: int, seed: int, filters: SampleFilters | None =
         strata={str(record_ids[i]): str(strata[i]) for i in positions},
         allocation={stratum: (sizes[stratum], allocation[stratum]) for stratum in sorted(sizes)},
         n=int(n), seed=seed, filters=filters, population=int(len(record_ids)),
-        strata_label="age band x " + ("self-defined ethnic group" if filters.ethnicity_source == "self"
+        strata_label="age band x " + ("self-defined ethnic group" if filters.ethnicity == "self"
                                       else "officer-defined ethnicity"))
 
 
-def draw_sample(frame: pd.DataFrame, n: int, seed: int, filters: SampleFilters | None = None) -> list[str]:
+def draw_sample(frame: pd.DataFrame, n: int, seed: int, filters: Selection | None = None) -> list[str]:
     """Record ids of a reproducible dip sample: ``n`` at random (stratified by age band x ethnic group,
     proportional allocation) plus EVERY child strip-type (MTS/EIP/intimate) and suspicionless (s60,
     s47A, POA s11) search in the selection, even beyond ``n``. Same seed and filters, same sample."""

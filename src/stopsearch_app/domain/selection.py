@@ -12,11 +12,17 @@ with no age recorded is in no band but ``all``.
 
 Person searches only by default: a vehicle-only search that records no person (no age, no ethnicity)
 is not a person search (statistics.md "Age"); one that records a person's age or ethnicity counts.
+A list of records (the record table, a pack, a dip sample) keeps every search:
+:meth:`Selection.all_searches`.
+
+Saved as JSON (dip samples in the database, pack manifests) by :meth:`Selection.as_json`, with a
+format version; :meth:`Selection.from_json` reads it back and refuses a version it does not know.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -73,6 +79,7 @@ BANDS_THAT_TILE = (AgeBand.UNDER_10, AgeBand.AGE_10_17, AgeBand.ADULT)  # no ove
 ETHNICITY_SOURCES = ("self", "officer")
 VEHICLE_ONLY = "vehicle"
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+JSON_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -103,19 +110,53 @@ class Selection:
         object.__setattr__(self, "forces", tuple(self.forces))
         object.__setattr__(self, "boroughs", tuple(self.boroughs))
 
+    @classmethod
+    def all_searches(cls, **fields) -> Selection:
+        """A selection of records to list or review: vehicle-only searches stay in."""
+        return cls(person_only=False, **fields)
+
     def with_(self, **changes) -> Selection:
         return replace(self, **changes)
+
+    def as_json(self) -> dict[str, object]:
+        return {"selection_version": JSON_VERSION, "forces": list(self.forces), "month_from": self.month_from,
+                "month_to": self.month_to, "boroughs": list(self.boroughs), "age": self.age.value,
+                "ethnicity": self.ethnicity, "person_only": self.person_only}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Selection:
+        version = data.get("selection_version")
+        if version != JSON_VERSION:
+            raise ValueError(f"a selection saved in format {version!r}; this version reads format {JSON_VERSION}")
+        def texts(name: str) -> tuple[str, ...]:
+            return tuple(str(value) for value in data.get(name) or ())  # type: ignore[attr-defined]
+
+        def month(name: str) -> str | None:
+            return str(data[name]) if data.get(name) else None
+
+        return cls(forces=texts("forces"), month_from=month("month_from"), month_to=month("month_to"),
+                   boroughs=texts("boroughs"), age=str(data.get("age") or AgeBand.ALL),
+                   ethnicity=str(data.get("ethnicity") or "self"), person_only=bool(data.get("person_only", True)))
+
+    def describe(self) -> str:
+        """In words, for a list of saved samples: ``children (0-17) · 2023-01 to 2023-06 · metropolitan``."""
+        parts = [self.age.label]
+        if self.month_from or self.month_to:
+            parts.append(f"{self.month_from or '…'} to {self.month_to or '…'}")
+        parts.extend(", ".join(values) for values in (self.forces, self.boroughs) if values)
+        return " · ".join(parts)
 
     def mask(self, records: pd.DataFrame) -> np.ndarray:
         """The records of a canonical frame (``store/frames.load_records``) that the selection selects."""
         keep = np.ones(len(records), dtype=bool)
         if self.forces:
-            keep &= records["force"].isin(self.forces).to_numpy()
-        month = records["month"].astype(str)
-        if self.month_from:
-            keep &= (month >= self.month_from).to_numpy()
-        if self.month_to:
-            keep &= (month <= self.month_to).to_numpy()
+            keep &= _text(records, "force").isin(self.forces).to_numpy()
+        if self.month_from or self.month_to:
+            month = _text(records, "month").fillna("").astype(str)
+            if self.month_from:
+                keep &= (month >= self.month_from).to_numpy()
+            if self.month_to:
+                keep &= (month.ne("") & (month <= self.month_to)).to_numpy()
         if self.boroughs:
             wanted = {normalise_place(name) for name in self.boroughs}
             recorded = _text(records, "borough")

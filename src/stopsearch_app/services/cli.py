@@ -163,12 +163,14 @@ def cmd_stats(args: argparse.Namespace) -> tuple[dict, int]:
     return result, EXIT_OK
 
 
-def _record_filter(args: argparse.Namespace):
-    from stopsearch_app.store.queries import RecordFilter
+def _record_query(args: argparse.Namespace):
+    from stopsearch_app.domain.selection import Selection
+    from stopsearch_app.store.queries import RecordQuery
 
-    return RecordFilter(forces=(args.filter_force,) if getattr(args, "filter_force", None) else (),
-                        month_from=getattr(args, "month_from", None), month_to=getattr(args, "month_to", None),
-                        boroughs=(args.borough,) if getattr(args, "borough", None) else ())
+    return RecordQuery(Selection.all_searches(
+        forces=(args.filter_force,) if getattr(args, "filter_force", None) else (),
+        month_from=getattr(args, "month_from", None), month_to=getattr(args, "month_to", None),
+        boroughs=(args.borough,) if getattr(args, "borough", None) else ()))
 
 
 def cmd_check(args: argparse.Namespace) -> tuple[dict, int]:
@@ -181,9 +183,9 @@ def cmd_check(args: argparse.Namespace) -> tuple[dict, int]:
     except (RuleSetError, FileNotFoundError, KeyError) as error:
         raise BadRequest(f"rule set: {error}") from error
     engine = _engine(args)
-    record_filter = _record_filter(args)
+    record_query = _record_query(args)
     with progress_bar(args.json) as progress:
-        summary = run_check(engine, ruleset, None if record_filter == type(record_filter)() else record_filter,
+        summary = run_check(engine, ruleset, None if record_query == type(record_query)() else record_query,
                             run_by=default_user_name() or "cli", progress=progress)
     result = summary.as_json(children_only=args.children_only)
     if args.out:

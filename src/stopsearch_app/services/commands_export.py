@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -21,29 +21,25 @@ from sqlalchemy import Engine
 from stopsearch_app import __version__
 from stopsearch_app.domain import review
 from stopsearch_app.domain.charter.ruleset import run_departures
+from stopsearch_app.domain.selection import Selection
 from stopsearch_app.io.review_pack import ChartRenderer, PackContent, PackResult, ReportRenderer, write_pack
 from stopsearch_app.store.checks import latest_run, verdict_columns
 from stopsearch_app.store.frames import load_records
-from stopsearch_app.store.queries import Labels, RecordFilter
+from stopsearch_app.store.queries import Labels, RecordQuery
 from stopsearch_app.store.reviews import all_findings, load_sample, search_ids_for
 
-AGES = ("all", "child", "under-10", "10-17", "adult")
 CENSUS_META = ("census", "census2021_la_age_ethnicity.meta.toml")
 Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
 class PackRequest:
-    """What to export; the ``export-pack`` options."""
+    """What to export; the ``export-pack`` options. The records are the selection's searches (vehicle-only
+    ones too: a pack lists records); its figures are for at most one force and one borough."""
 
     out: Path
-    force: str | None = None
-    month_from: str | None = None
-    month_to: str | None = None
-    borough: str | None = None
-    age: str = "all"
+    selection: Selection = field(default_factory=Selection.all_searches)
     area: str = "london"
-    ethnicity: str = "self"
     measure: str = "rate"
     sample: int | None = None  # draw a dip sample of exactly this many (the must-see cases go to always.csv)
     seed: int | None = None  # the sample's seed (a new one is drawn and recorded when None)
@@ -51,10 +47,8 @@ class PackRequest:
     redact: bool = True
 
     def __post_init__(self) -> None:
-        if self.age not in AGES:
-            raise ValueError(f"unknown age band {self.age!r}; expected one of {', '.join(AGES)}")
-        if self.ethnicity not in ("self", "officer"):
-            raise ValueError("--ethnicity must be self or officer")
+        if len(self.selection.forces) > 1 or len(self.selection.boroughs) > 1:
+            raise ValueError("a pack is for one force and one borough at most")
         if self.sample is not None and self.sample < 1:
             raise ValueError("--sample must be 1 or more")
         if self.seed is not None:
@@ -63,22 +57,20 @@ class PackRequest:
             review.validate_seed(self.seed)
         if self.sample is not None and self.sample_name:
             raise ValueError("give a sample size or a saved sample, not both")
-        review.SampleFilters(month_from=self.month_from, month_to=self.month_to)  # validates the months
+
+    @property
+    def force(self) -> str | None:
+        return self.selection.forces[0] if self.selection.forces else None
+
+    @property
+    def borough(self) -> str | None:
+        return self.selection.boroughs[0] if self.selection.boroughs else None
 
     def filters_json(self) -> dict[str, object]:
-        return {"force": self.force, "month_from": self.month_from, "month_to": self.month_to,
-                "borough": self.borough, "age": self.age, "area": self.area, "ethnicity": self.ethnicity,
+        chosen = self.selection
+        return {"force": self.force, "month_from": chosen.month_from, "month_to": chosen.month_to,
+                "borough": self.borough, "age": chosen.age.value, "area": self.area, "ethnicity": chosen.ethnicity,
                 "measure": self.measure}
-
-
-def _age_mask(frame: pd.DataFrame, age: str) -> pd.Series:
-    status = frame["child_status"].astype(object) if "child_status" in frame else pd.Series(None, index=frame.index)
-    band = frame["child_band"].astype(object) if "child_band" in frame else pd.Series(None, index=frame.index)
-    age_range = frame["age_range"].astype(object) if "age_range" in frame else pd.Series(None, index=frame.index)
-    child = status.eq("child").fillna(False).astype(bool)
-    under_10 = child & (band.eq("under_10").fillna(False).astype(bool) | age_range.eq("under 10").fillna(False).astype(bool))
-    return {"all": pd.Series(True, index=frame.index), "child": child, "under-10": under_10,
-            "10-17": child & ~under_10, "adult": status.eq("adult").fillna(False).astype(bool)}[age]
 
 
 def census_table_info() -> dict[str, object]:
@@ -97,11 +89,8 @@ def disparity_table(engine: Engine, labels: Labels, request: PackRequest) -> tup
     """compute_disparity's result for the request, or (None, why not)."""
     from stopsearch_app.services.disparity import compute_disparity
 
-    area = request.borough.strip() if request.borough and request.borough.strip() else request.area
     try:
-        return compute_disparity(engine, labels, measure=request.measure, ethnicity=request.ethnicity, age=request.age,
-                                 area=area, month_from=request.month_from, month_to=request.month_to,
-                                 force=request.force), ""
+        return compute_disparity(engine, labels, **figure_request(request)), ""
     except ValueError as error:  # DisparityUnavailable and bad requests: the pack says why
         return None, str(error)
 
@@ -118,7 +107,7 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
     if request.sample_name:
         saved = load_sample(engine, request.sample_name)
         rows = search_ids_for(engine, labels, saved.record_ids)  # the members' current rows (after re-imports)
-        frame = load_records(engine, RecordFilter(record_ids=tuple(rows.values()) or (-1,)), labels)
+        frame = load_records(engine, RecordQuery(record_ids=tuple(rows.values()) or (-1,)), labels)
         frame["record_id"] = review.record_ids_of(frame) if len(frame) else pd.Series([], dtype=object)
         positions = {member.record_id: member for member in saved.members}
         frame = frame[frame["record_id"].isin(positions)].copy()
@@ -131,26 +120,19 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
                        "created_by": saved.created_by, "created_at": saved.created_at.isoformat(),
                        "members_not_loaded": missing, "always_included_rule": _ALWAYS_RULE}
         allocation = saved.allocation
-        request = replace(request, month_from=request.month_from or saved.filters.month_from,
-                          month_to=request.month_to or saved.filters.month_to)
+        chosen = request.selection
+        request = replace(request, selection=chosen.with_(month_from=chosen.month_from or saved.filters.month_from,
+                                                          month_to=chosen.month_to or saved.filters.month_to))
     else:
-        record_filter = RecordFilter(forces=(request.force,) if request.force else (), month_from=request.month_from,
-                                     month_to=request.month_to, boroughs=(request.borough,) if request.borough else (),
-                                     children_only=request.age in ("child", "under-10", "10-17"))
-        frame = load_records(engine, record_filter, labels)
+        frame = load_records(engine, RecordQuery(request.selection), labels)
         if len(frame):
-            frame = frame[_age_mask(frame, request.age).to_numpy()].copy()
             frame["record_id"] = review.record_ids_of(frame)
         if request.sample is not None and len(frame):
             seed = request.seed if request.seed is not None else review.new_seed()
-            filters = review.SampleFilters(month_from=request.month_from, month_to=request.month_to,
-                                           forces=(request.force,) if request.force else (),
-                                           boroughs=(request.borough,) if request.borough else (),
-                                           children_only=False, ethnicity_source=request.ethnicity)
-            drawn = review.draw(frame, request.sample, seed, filters)
+            drawn = review.draw(frame, request.sample, seed, request.selection)
             frame = _sample_frame(frame, drawn.record_ids, drawn.reasons)
             sample_info = {"name": None, "n": drawn.n, "seed": drawn.seed, "strata": drawn.strata_label,
-                           "filters": {**filters.as_json(), "age": request.age},
+                           "filters": request.selection.as_json(),
                            "method_version": drawn.method_version, "size": drawn.drawn,
                            "always_included": drawn.always_included, "drawn": drawn.drawn,
                            "population": drawn.population, "always_included_rule": _ALWAYS_RULE}
@@ -187,7 +169,8 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
                       "settings": run_departures(run["ruleset_id"], run["ruleset_version"], list(rules.values())), "rules_turned_off": turned_off}
                      if run else None),
         "census_table": census,
-        "disparity": ({"measure": request.measure, "age": request.age, "ethnicity": request.ethnicity,
+        "disparity": ({"measure": request.measure, "age": request.selection.age.value,
+                       "ethnicity": request.selection.ethnicity,
                        "area": request.borough or request.area, "available": disparity is not None,
                        "unavailable_reason": unavailable or None}),
     }
@@ -205,10 +188,7 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
     if chart_renderer is None and disparity and engine.url.database not in (None, "", ":memory:"):
         from stopsearch_app.services.pack_charts import chart_renderer as subprocess_renderer
 
-        area = request.borough.strip() if request.borough and request.borough.strip() else request.area
-        chart_renderer = subprocess_renderer(engine.url.render_as_string(hide_password=False), {
-            "measure": request.measure, "ethnicity": request.ethnicity, "age": request.age, "area": area,
-            "month_from": request.month_from, "month_to": request.month_to, "force": request.force})
+        chart_renderer = subprocess_renderer(engine.url.render_as_string(hide_password=False), figure_request(request))
     if report_renderer is None:
         from stopsearch_app.services.pack_charts import report_renderer as subprocess_report
 
@@ -217,6 +197,14 @@ def export_pack(engine: Engine, request: PackRequest, *, user: str, labels: Labe
                         report_renderer=report_renderer)
     step(5, "done")
     return result
+
+
+def figure_request(request: PackRequest) -> dict[str, object]:
+    """The pack's figures as a disparity request (``compute_disparity`` and ``compute_dashboard`` keywords)."""
+    chosen = request.selection
+    area = request.borough.strip() if request.borough and request.borough.strip() else request.area
+    return {"measure": request.measure, "ethnicity": chosen.ethnicity, "age": chosen.age.value, "area": area,
+            "month_from": chosen.month_from, "month_to": chosen.month_to, "force": request.force}
 
 
 def _sample_frame(frame: pd.DataFrame, record_ids, reasons: Mapping[str, str]) -> pd.DataFrame:
@@ -244,10 +232,12 @@ _ALWAYS_RULE = ("every child search in the selection with search level mts, eip 
 
 
 def request_from_args(args) -> PackRequest:
-    return PackRequest(out=Path(args.out), force=getattr(args, "filter_force", None),
-                       month_from=getattr(args, "month_from", None), month_to=getattr(args, "month_to", None),
-                       borough=getattr(args, "borough", None), age=getattr(args, "age", None) or "all",
-                       area=getattr(args, "area", None) or "london", ethnicity=getattr(args, "ethnicity", None) or "self",
+    force, borough = getattr(args, "filter_force", None), getattr(args, "borough", None)
+    selection = Selection.all_searches(forces=(force,) if force else (), boroughs=(borough,) if borough else (),
+                                       month_from=getattr(args, "month_from", None),
+                                       month_to=getattr(args, "month_to", None), age=getattr(args, "age", None) or "all",
+                                       ethnicity=getattr(args, "ethnicity", None) or "self")
+    return PackRequest(out=Path(args.out), selection=selection, area=getattr(args, "area", None) or "london",
                        sample=getattr(args, "sample", None), seed=getattr(args, "seed", None),
                        redact=not bool(getattr(args, "no_redact", False)))
 

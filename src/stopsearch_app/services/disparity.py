@@ -39,6 +39,7 @@ from stopsearch_app.domain.denominators import (AGE_BAND_LABELS, AGE_BANDS as AG
                                                 DenominatorUnavailable, PopulationSelection,
                                                 shipped_denominator_table)
 from stopsearch_app.domain import funnel as funnel_plot
+from stopsearch_app.domain.dashboard import BoroughFigures, Dashboard, MonthlyRatio
 from stopsearch_app.domain.coverage import FIELD_LABELS, NOT_STATED, months_between
 from stopsearch_app.domain.officer_ethnicity import officer_denominators
 from stopsearch_app.domain.standardise import standardised_ratio
@@ -57,7 +58,7 @@ from stopsearch_app.store.queries import Labels
 
 MEASURES = (RATE_MEASURE, "find-rate", "removal-rate")
 ETHNICITY_LABELS = {"self": "self-defined ethnicity", "officer": "officer-defined ethnicity"}
-CHILDREN = "child"
+CHILDREN = AgeBand.CHILD.value
 RATE_CI_METHOD = "exact Poisson (statsmodels confint_poisson, exact-c)"
 NO_BOROUGH_RECORDED = "no borough recorded"
 NOT_AN_OFFICER_CATEGORY = "not an officer-defined category in these records"
@@ -175,16 +176,17 @@ def compute_disparity(engine, labels: Labels, *, measure: str = RATE_MEASURE, et
 def compute_dashboard(engine, labels: Labels, *, measure: str = RATE_MEASURE, ethnicity: str = "self",
                       age: str = "all", area: str = LONDON, month_from: str | None = None,
                       month_to: str | None = None, force: str | None = None, cached: bool = True,
-                      denominators: DenominatorTable | None = None) -> dict[str, object]:
-    """Everything the Disparity tab draws, from one look at the data:
+                      denominators: DenominatorTable | None = None) -> Dashboard:
+    """Everything the Disparity tab draws, from one look at the data (``domain/dashboard.py``):
 
     ``headline``: :func:`compute_disparity` for the request (charts a and b); ``by_age``: the rate for
     each age band that tiles the ages (chart c); ``monthly_children``: searches of children per
     month by group (chart d); ``children_outcomes``: find rate and "more than outer clothing removed"
-    for children, each with the not-recorded rule (chart e). A part that cannot be computed holds
-    ``{"unavailable": reason}``; if the headline cannot, the whole result is ``{"unavailable": reason}``
-    (with ``request`` and ``available_months``). ``available_months``: every month loaded for the
-    London forces, for the month pickers.
+    for children, each with the not-recorded rule (chart e); ``monthly_ratio`` (:func:`by_month`) and,
+    for London, ``boroughs`` (:func:`by_borough`). A part that cannot be computed holds
+    ``{"unavailable": reason}``; if the headline cannot, the whole result is unavailable (with
+    ``request`` and ``available_months``). ``available_months``: every month loaded for the London
+    forces, for the month pickers.
     """
     request = DisparityRequest(measure, ethnicity, age, area, month_from, month_to, force)
     source = counts(engine, labels, cached=cached)
@@ -196,7 +198,7 @@ def compute_dashboard(engine, labels: Labels, *, measure: str = RATE_MEASURE, et
     try:
         headline = _compute(request, source, table)
     except DisparityUnavailable as error:
-        return {"unavailable": str(error), "request": echo, "available_months": available}
+        return Dashboard(echo, tuple(available), unavailable=str(error))
     # The other charts share the headline's period, so a gap month stays a gap in every chart.
     period = headline["period"]
     shared = request.with_(month_from=period["from"], month_to=period["to"])
@@ -216,17 +218,15 @@ def compute_dashboard(engine, labels: Labels, *, measure: str = RATE_MEASURE, et
     london_rate = headline if request.measure == RATE_MEASURE else by_age.get(request.age)
     if london_rate is not None and "unavailable" in london_rate:
         london_rate = None
-    return {
-        "request": echo,
-        "available_months": available,
-        "headline": headline,
-        **monthly,
-        **(by_borough(shared.with_(measure=RATE_MEASURE), source, table, london_rate) if request.is_london else {}),
-        "by_age": by_age,
-        "monthly_children": _monthly(shared.with_(age=CHILDREN), source, table),
-        "children_outcomes": {key: attempt(shared.with_(measure=key, age=CHILDREN))
-                              for key in ("find-rate", "removal-rate")},
-    }
+    boroughs = by_borough(shared.with_(measure=RATE_MEASURE), source, table, london_rate) if request.is_london else None
+    return Dashboard(
+        request=echo, available_months=tuple(available), headline=headline,
+        monthly_ratio=MonthlyRatio.from_json(monthly),
+        boroughs=BoroughFigures.from_json(boroughs) if boroughs is not None else None,
+        by_age=by_age,
+        monthly_children=_monthly(shared.with_(age=CHILDREN), source, table),
+        children_outcomes={key: attempt(shared.with_(measure=key, age=CHILDREN)) for key in ("find-rate", "removal-rate")},
+    )
 
 
 def run_cli(args) -> tuple[dict, int]:

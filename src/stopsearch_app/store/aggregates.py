@@ -286,7 +286,7 @@ class SqlCounts(Counts):
 
     def _grouped(self, selection: Selection, by: tuple[str, ...]) -> pd.DataFrame:
         columns = [search.c[name] for name in by]
-        query = (select(*columns, *_count_expressions()).where(*_conditions(_resolve(selection, self._by_field())))
+        query = (select(*columns, *_count_expressions()).where(*selection_conditions(selection, self._by_field()))
                  .group_by(*columns))
         with self._engine.connect() as connection:
             rows = connection.execute(query).all()
@@ -396,6 +396,12 @@ def _count_expressions() -> list[ColumnElement]:
         tally(search.c.outcome_code_id.is_not(None), "outcome_recorded"),
         tally(and_(search.c.outcome_code_id.is_not(None), search.c.outcome_code_id.not_in(nfa)), "non_nfa"),
     ]
+
+
+def selection_conditions(selection: Selection, by_field: dict[str, dict[str, int]]) -> list[ColumnElement[bool]]:
+    """The SQL of a selection over ``search``: the counts here and the record lists of
+    ``store/queries.py`` both select with it."""
+    return _conditions(_resolve(selection, by_field))
 
 
 def _conditions(resolved: _Resolved) -> list[ColumnElement[bool]]:

@@ -21,7 +21,7 @@ from stopsearch_app.domain.charter.ruleset import RuleSet, default_ruleset
 from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
 from stopsearch_app.io.errors import ImportCancelled
 from stopsearch_app.store.frames import load_records, local_fields_by_batch
-from stopsearch_app.store.queries import Labels, RecordFilter, where_clause
+from stopsearch_app.store.queries import Labels, RecordQuery, where_clause
 from stopsearch_app.store.schema import check_reason, check_run, record_check, search
 
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
@@ -66,7 +66,7 @@ def review_priority(result: CheckResult, ruleset: RuleSet) -> np.ndarray:
     return priority
 
 
-def run_check(engine: Engine, ruleset: RuleSet | None = None, record_filter: RecordFilter | None = None, *,
+def run_check(engine: Engine, ruleset: RuleSet | None = None, record_query: RecordQuery | None = None, *,
               run_by: str, progress: Progress | None = None,
               is_cancelled: Callable[[], bool] | None = None) -> CheckRunSummary:
     """Check the records and store the verdicts (one transaction); returns the run and its result."""
@@ -75,7 +75,7 @@ def run_check(engine: Engine, ruleset: RuleSet | None = None, record_filter: Rec
     if progress:
         progress(0, 3, "loading records")
     labels = Labels(engine)
-    records = load_records(engine, record_filter, labels).set_index("search_id", drop=False)
+    records = load_records(engine, record_query, labels).set_index("search_id", drop=False)
     if progress:
         progress(1, 3, f"checking {len(records):,} records against {len(ruleset.enabled_rules)} rules")
     result = check(records, ruleset, local_fields_by_batch(engine))
@@ -91,7 +91,7 @@ def run_check(engine: Engine, ruleset: RuleSet | None = None, record_filter: Rec
             ruleset_json=json.dumps(ruleset.as_data(), default=str), rule_order=",".join(result.pack_order),
             run_by=run_by, started_at=started, seconds=seconds, records_checked=len(records),
             assessable_rules=json.dumps(assessable))).inserted_primary_key[0]
-        _store_verdicts(connection, run_id, result, ruleset, record_filter is None, is_cancelled)
+        _store_verdicts(connection, run_id, result, ruleset, record_query is None, is_cancelled)
     if progress:
         progress(3, 3, "done")
     children = int((result.child_status == "child").sum())
@@ -219,7 +219,7 @@ def record_verdicts(engine: Engine, search_id: int) -> list[RuleVerdict]:
     return out
 
 
-def verdict_counts(engine: Engine, record_filter: RecordFilter | None = None,
+def verdict_counts(engine: Engine, record_query: RecordQuery | None = None,
                    labels: Labels | None = None) -> pd.DataFrame:
     """Per rule (rows, in rule order) the count of each verdict (columns) over the filtered records."""
     labels = labels or Labels(engine)
@@ -228,7 +228,7 @@ def verdict_counts(engine: Engine, record_filter: RecordFilter | None = None,
         return pd.DataFrame(columns=list(VERDICT_KEYS))
     order = run["rule_order"].split(",")
     query = (select(record_check.c.verdicts).join(search, search.c.id == record_check.c.search_id)
-             .where(*where_clause(record_filter or RecordFilter(), labels),
+             .where(*where_clause(record_query or RecordQuery(), labels),
                     func.length(record_check.c.verdicts) == len(order)))
     with engine.connect() as connection:
         strings = connection.execute(query).scalars().all()
@@ -243,7 +243,7 @@ def checked_count(engine: Engine) -> int:
         return int(connection.execute(select(func.count()).select_from(record_check)).scalar_one())
 
 
-def with_verdict(engine: Engine, record_filter: RecordFilter, rule_id: str, verdict_key: str) -> RecordFilter:
+def with_verdict(engine: Engine, record_query: RecordQuery, rule_id: str, verdict_key: str) -> RecordQuery:
     """The filter narrowed to records whose latest check gave ``verdict_key`` for ``rule_id``.
     Positions are resolved per run here, in Python, so the SQL stays portable (substr only)."""
     char = Verdict.from_key(verdict_key).char
@@ -252,7 +252,7 @@ def with_verdict(engine: Engine, record_filter: RecordFilter, rule_id: str, verd
             check_run.c.id.in_(select(record_check.c.run_id).distinct()))).all()
     positions = tuple((run_id, order.split(",").index(rule_id) + 1, char)
                       for run_id, order in runs if rule_id in order.split(","))
-    return record_filter.with_(verdict_rule=rule_id, verdict_key=verdict_key, verdict_positions=positions)
+    return record_query.with_(verdict_rule=rule_id, verdict_key=verdict_key, verdict_positions=positions)
 
 
 def rule_orders(engine: Engine) -> dict[int, list[str]]:

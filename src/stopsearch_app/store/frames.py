@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
 from stopsearch_app.store import columnar
 from stopsearch_app.store.driver_rows import fetch_tuples
-from stopsearch_app.store.queries import Labels, RecordFilter, where_clause
+from stopsearch_app.store.queries import Labels, RecordQuery, where_clause
 from stopsearch_app.store.schema import CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch, search, \
     search_local
 
@@ -45,7 +45,7 @@ def _categorical(ids: np.ndarray, labels: Labels) -> pd.Categorical:
 categorical_of_ids = _categorical
 
 
-def load_records(engine: Engine, record_filter: RecordFilter | None = None,
+def load_records(engine: Engine, record_query: RecordQuery | None = None,
                  labels: Labels | None = None) -> pd.DataFrame:
     """Canonical columns, derived columns, ``search_id``, ``batch_id`` and ``source_format``."""
     labels = labels or Labels(engine)
@@ -53,13 +53,13 @@ def load_records(engine: Engine, record_filter: RecordFilter | None = None,
     columns = [search.c.id, search.c.batch_id, search.c.month, search.c.occurred_at, search.c.source_ref,
                search.c.fingerprint, search.c.occurrence,
                *(search.c[column] for _name, column in coded), *(search.c[name] for name in PLAIN_COLUMNS)]
-    query = select(*columns).where(*where_clause(record_filter or RecordFilter(), labels)).order_by(search.c.id)
+    query = select(*columns).where(*where_clause(record_query or RecordQuery(), labels)).order_by(search.c.id)
     names = ["search_id", "batch_id", "month", "occurred_at", "source_ref", "fingerprint", "occurrence",
              *(column for _name, column in coded), *PLAIN_COLUMNS]
     with engine.connect() as connection:
         formats = dict(connection.execute(select(import_batch.c.id, import_batch.c.format)).all())
     # Every record: from the columnar copy (store/columnar.py), ~10x faster than rows out of SQLite.
-    if record_filter is None or record_filter == RecordFilter():
+    if record_query is None or record_query == RecordQuery():
         frame = _frame_from_arrow(columnar.stored_table(engine, names), labels)
     else:
         frame = _frame_from_rows(_fetch_frame(engine, query, names), labels)

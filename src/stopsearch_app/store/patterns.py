@@ -19,12 +19,12 @@ from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.io.safe_csv import write_csv
 from stopsearch_app.store.checks import verdict_columns
 from stopsearch_app.store.frames import load_records
-from stopsearch_app.store.queries import Labels, RecordFilter
+from stopsearch_app.store.queries import Labels, RecordQuery
 
 
 def load_patterns(engine: Engine, labels: Labels, by: str = "officer",
-                  record_filter: RecordFilter | None = None) -> pd.DataFrame:
-    frame = load_records(engine, record_filter or RecordFilter(), labels)
+                  record_query: RecordQuery | None = None) -> pd.DataFrame:
+    frame = load_records(engine, record_query or RecordQuery(), labels)
     if "source_format" in frame:
         frame = frame[frame["source_format"].astype(str) == "local"]
     fails = None

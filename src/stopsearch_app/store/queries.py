@@ -17,6 +17,7 @@ from sqlalchemy import Engine, and_, false, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from stopsearch_app.domain import identity
+from stopsearch_app.domain.selection import Selection
 from stopsearch_app.store.driver_rows import fetch_tuples
 from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, import_batch, quarantine,
                                          record_check, search, search_local, vocabulary)
@@ -25,25 +26,25 @@ CODED_FIELD_OF_COLUMN = {column: name for name, column in CODED_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
-class RecordFilter:
-    """What the filter bar, the CLI and the statistics select. Empty means no restriction."""
+class RecordQuery:
+    """Which records the record table, the CLI, a check, a pack or a sample lists: the searches of a
+    :class:`~stopsearch_app.domain.selection.Selection` (every search, vehicle-only too, unless it says
+    otherwise), narrowed by what only a list of records asks. Empty means no restriction."""
 
-    forces: tuple[str, ...] = ()
-    month_from: str | None = None
-    month_to: str | None = None
-    age_ranges: tuple[str, ...] = ()
-    ethnicity_source: str = "self"  # "self" (sde_group) or "officer"
-    ethnic_groups: tuple[str, ...] = ()
-    children_only: bool = False
-    boroughs: tuple[str, ...] = ()
+    selection: Selection = field(default_factory=Selection.all_searches)
+    age_ranges: tuple[str, ...] = ()  # the police.uk age range as recorded; NOT_RECORDED for none
+    ethnic_groups: tuple[str, ...] = ()  # groups of the selection's ethnicity source
     record_ids: tuple[int, ...] = ()
     verdict_rule: str = ""  # only records whose latest check gave verdict_key for this rule
     verdict_key: str = ""
     verdict_positions: tuple[tuple[int, int, str], ...] = ()  # (run id, 1-based position, char): see checks.py
     needs_review: bool = False  # only records with a fail or review verdict
 
-    def with_(self, **changes) -> RecordFilter:
+    def with_(self, **changes) -> RecordQuery:
         return replace(self, **changes)
+
+
+NOT_RECORDED = "(not recorded)"
 
 
 class Labels:
@@ -71,44 +72,33 @@ class Labels:
         return sorted(self.by_field.get(field_name, {}))
 
 
-def where_clause(record_filter: RecordFilter, labels: Labels) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if record_filter.forces:
-        conditions.append(search.c.force_id.in_(labels.ids("force", record_filter.forces)))
-    if record_filter.month_from:
-        conditions.append(search.c.month >= record_filter.month_from)
-    if record_filter.month_to:
-        conditions.append(search.c.month <= record_filter.month_to)
-    if record_filter.age_ranges:
-        wanted = [value for value in record_filter.age_ranges if value != "(not recorded)"]
+def where_clause(query: RecordQuery, labels: Labels) -> list[ColumnElement[bool]]:
+    from stopsearch_app.store.aggregates import selection_conditions  # aggregates imports Labels from here
+
+    conditions = selection_conditions(query.selection, labels.by_field)
+    if query.age_ranges:
+        wanted = [value for value in query.age_ranges if value != NOT_RECORDED]
         clause = search.c.age_range_id.in_(labels.ids("age_range", tuple(wanted)))
-        if "(not recorded)" in record_filter.age_ranges:
+        if NOT_RECORDED in query.age_ranges:
             clause = clause | search.c.age_range_id.is_(None)
         conditions.append(clause)
-    if record_filter.ethnic_groups:
-        field_name, column = (("sde_group", search.c.sde_group_id) if record_filter.ethnicity_source == "self"
+    if query.ethnic_groups:
+        field_name, column = (("sde_group", search.c.sde_group_id) if query.selection.ethnicity == "self"
                               else ("officer_defined_ethnicity", search.c.ode_id))
-        conditions.append(column.in_(labels.ids(field_name, record_filter.ethnic_groups)))
-    if record_filter.children_only:
-        conditions.append(search.c.child_status_id.in_(labels.ids("child_status", ("child",)) or [-1]))
-    if record_filter.boroughs:
-        # A recorded borough wins; a record without one is placed by its coordinates (statistics.md "Places").
-        conditions.append(or_(search.c.borough_id.in_(labels.ids("borough", record_filter.boroughs)),
-                              and_(search.c.borough_id.is_(None),
-                                   search.c.geo_borough_id.in_(labels.ids("geo_borough", record_filter.boroughs)))))
-    if record_filter.record_ids:
-        conditions.append(search.c.id.in_(record_filter.record_ids))
-    if record_filter.verdict_rule:
-        conditions.append(search.c.id.in_(_verdict_subquery(record_filter)))
-    if record_filter.needs_review:
+        conditions.append(column.in_(labels.ids(field_name, query.ethnic_groups)))
+    if query.record_ids:
+        conditions.append(search.c.id.in_(query.record_ids))
+    if query.verdict_rule:
+        conditions.append(search.c.id.in_(_verdict_subquery(query)))
+    if query.needs_review:
         conditions.append(search.c.id.in_(select(record_check.c.search_id).where(record_check.c.priority > 0)))
     return conditions
 
 
-def _verdict_subquery(record_filter: RecordFilter):
+def _verdict_subquery(query: RecordQuery):
     """Records whose latest check gave the wanted verdict at the rule's position in their run."""
     branches = [and_(record_check.c.run_id == run_id, func.substr(record_check.c.verdicts, position, 1) == char)
-                for run_id, position, char in record_filter.verdict_positions]
+                for run_id, position, char in query.verdict_positions]
     return select(record_check.c.search_id).where(or_(*branches) if branches else false())
 
 
@@ -139,10 +129,10 @@ TABLE_COLUMNS = (
 )
 
 
-def matching_ids(engine: Engine, record_filter: RecordFilter, labels: Labels, sort_key: str | None = None,
+def matching_ids(engine: Engine, record_query: RecordQuery, labels: Labels, sort_key: str | None = None,
                  descending: bool = False) -> np.ndarray:
     """The ids of every matching record, in display order (one query; ~0.3 s for a million rows)."""
-    conditions = where_clause(record_filter, labels)
+    conditions = where_clause(record_query, labels)
     if not conditions and not sort_key:
         contiguous = _contiguous_ids(engine)
         if contiguous is not None:

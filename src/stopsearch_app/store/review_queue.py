@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Engine, and_, false, func, or_, select
@@ -17,6 +17,8 @@ from stopsearch_app.domain.charter.priority import explain_short
 from stopsearch_app.domain.charter.verdicts import Verdict
 from stopsearch_app.domain.identity import record_id as make_record_id
 from stopsearch_app.domain.labels import label as vocab_label
+from stopsearch_app.domain.selection import Selection
+from stopsearch_app.store.aggregates import selection_conditions
 from stopsearch_app.store.checks import findings_text, record_verdicts, rule_orders
 from stopsearch_app.store.queries import Labels, format_timestamp, record_detail
 from stopsearch_app.store.schema import check_run, record_check, search, search_local
@@ -26,11 +28,17 @@ from stopsearch_app.store.findings import all_findings
 # --- the review queue -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class QueueFilter:
-    """The review queue's filters; empty means all."""
+    """The review queue's filters: which searches (of children, whatever the selection's age band says
+    beyond that), and the queue's own two. Empty means all."""
 
+    selection: Selection = field(default_factory=Selection.all_searches)
     rule: str = ""  # only records failing or needing review on this rule
     station: str = ""  # search_local.officer_station (team / station)
-    month: str = ""  # YYYY-MM
+
+    @classmethod
+    def of_month(cls, month: str | None, **extras) -> QueueFilter:
+        """The queue of one month (YYYY-MM; empty: every month)."""
+        return cls(Selection.all_searches(month_from=month or None, month_to=month or None), **extras)
 
 
 @dataclass(frozen=True)
@@ -70,14 +78,13 @@ def queue_ids(engine: Engine, labels: Labels, queue_filter: QueueFilter | None =
     first (review priority, then newest)."""
     queue_filter = queue_filter or QueueFilter()
     query = (select(search.c.id).join(record_check, record_check.c.search_id == search.c.id)
-             .where(record_check.c.priority > 0, search.c.child_status_id.in_(_child_ids(labels))))
+             .where(record_check.c.priority > 0, search.c.child_status_id.in_(_child_ids(labels)),
+                    *selection_conditions(queue_filter.selection, labels.by_field)))
     if queue_filter.rule:
         query = query.where(_rule_condition(queue_filter.rule, orders if orders is not None else rule_orders(engine)))
     if queue_filter.station:
         query = query.join(search_local, search_local.c.search_id == search.c.id).where(
             search_local.c.officer_station == queue_filter.station)
-    if queue_filter.month:
-        query = query.where(search.c.month == queue_filter.month)
     query = query.order_by(record_check.c.priority.desc(), search.c.occurred_at.desc(), search.c.id)
     with engine.connect() as connection:
         return np.fromiter((row[0] for row in connection.execute(query)), dtype=np.int64)

@@ -26,4 +26,4 @@ from stopsearch_app.store.panel_reads import (  # noqa: F401
     PANEL_RECORD_FIELDS, PANEL_TEXT_FIELDS, PanelRecord, panel_record)
 from stopsearch_app.store.samples import (  # noqa: F401
     SampleMember, SampleNameTaken, SavedSample, _saved, list_samples, load_sample, preview_sample,
-    sample_record_filter, save_sample)
+    save_sample)

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 
 import stopsearch_app.store.review_schema  # noqa: F401 - registers the review tables on schema.metadata
 from stopsearch_app.domain import review
-from stopsearch_app.store.queries import Labels, RecordFilter
+from stopsearch_app.domain.selection import Selection
+from stopsearch_app.store.queries import Labels, RecordQuery
 from stopsearch_app.store.review_schema import sample, sample_member
 from stopsearch_app.store.findings import _require, _utc
 
@@ -37,7 +38,7 @@ class SavedSample:
     name: str
     seed: int
     n: int
-    filters: review.SampleFilters
+    filters: Selection
     strata: str
     allocation: Mapping[str, tuple[int, int]]
     method_version: str
@@ -52,19 +53,14 @@ class SavedSample:
         return [member.record_id for member in self.members]
 
 
-def sample_record_filter(filters: review.SampleFilters) -> RecordFilter:
-    """The SQL pre-filter for loading a sample's frame (the domain applies the same filters again)."""
-    return RecordFilter(forces=tuple(filters.forces), month_from=filters.month_from, month_to=filters.month_to,
-                        boroughs=tuple(filters.boroughs), children_only=filters.children_only)
-
-
 def preview_sample(engine: Engine, labels: Labels, n: int, seed: int,
-                   filters: review.SampleFilters | None = None) -> review.SampleDraw:
+                   filters: Selection | None = None) -> review.SampleDraw:
     """Draw (without saving) a dip sample from the stored records."""
     from stopsearch_app.store.frames import load_records
 
-    filters = filters or review.SampleFilters()
-    frame = load_records(engine, sample_record_filter(filters), labels)
+    filters = filters or review.DEFAULT_SAMPLE_SELECTION
+    # The SQL selects what the draw's mask selects again (tests/domain/test_selection.py holds them together).
+    frame = load_records(engine, RecordQuery(filters), labels)
     frame["record_id"] = review.record_ids_of(frame) if len(frame) else pd.Series([], dtype=object)
     return review.draw(frame, n, seed, filters)
 
@@ -91,7 +87,7 @@ def save_sample(engine: Engine, draw: review.SampleDraw, name: str, *, created_b
 
 
 def _saved(row: Mapping, members: tuple[SampleMember, ...] = (), size: int = 0, always: int = 0) -> SavedSample:
-    return SavedSample(row["id"], row["name"], row["seed"], row["n"], review.SampleFilters.from_json(row["filters"]),
+    return SavedSample(row["id"], row["name"], row["seed"], row["n"], review.sample_selection(row["filters"]),
                        row["strata"], {k: tuple(v) for k, v in json.loads(row["allocation"]).items()},
                        row["method_version"], row["created_by"], _utc(row["created_at"]), members, size, always)
 

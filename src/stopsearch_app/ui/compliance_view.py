@@ -16,7 +16,8 @@ from stopsearch_app.domain.charter.ruleset import RuleSetError, default_ruleset,
 from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
 from stopsearch_app.i18n import _
 from stopsearch_app.store.checks import latest_run, run_check, verdict_counts
-from stopsearch_app.store.queries import RecordFilter
+from stopsearch_app.domain.selection import AgeBand, Selection
+from stopsearch_app.store.queries import RecordQuery
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.roles import RuleIdRole, VerdictKeyRole
 from stopsearch_app.ui.tasks import BackgroundTask, RefreshWhenShown, TaskSlot
@@ -114,7 +115,7 @@ class ComplianceModel(QAbstractTableModel):
 
 
 class ComplianceView(RefreshWhenShown, QWidget):
-    show_records = Signal(object)  # RecordFilter narrowed to a rule's verdict
+    show_records = Signal(object)  # RecordQuery narrowed to a rule's verdict
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -171,8 +172,8 @@ class ComplianceView(RefreshWhenShown, QWidget):
         self.settings_dialog = None
         context.notifier.records_changed.connect(self.data_changed)
 
-    def base_filter(self) -> RecordFilter:
-        return RecordFilter(children_only=self.children_only.isChecked())
+    def base_filter(self) -> RecordQuery:
+        return RecordQuery(Selection.all_searches(age=AgeBand.CHILD if self.children_only.isChecked() else AgeBand.ALL))
 
     def reload(self) -> None:
         engine, labels, record_filter = self._context.engine, self._context.labels, self.base_filter()

@@ -2,9 +2,9 @@
 
 Filters (ethnicity source, age band, area or borough, months, measure) feed
 :func:`stopsearch_app.services.disparity.compute_dashboard`, run off the UI thread; the charts of the registry
-(:mod:`stopsearch_app.ui.charts`, one module per chart) show the result, each in its panel; a chart whose
-figures the dashboard does not carry (the monthly ratio without ``series``, the funnel without
-``boroughs``) is hidden:
+(:mod:`stopsearch_app.ui.charts`, one module per chart) show the
+:class:`~stopsearch_app.domain.dashboard.Dashboard`, each in its panel; a chart whose panel the dashboard
+does not carry (the funnel without ``boroughs``, outside London) is hidden:
 
 a. the chosen measure by ethnic group (rate per 1,000 with exact Poisson 95% whiskers, or a
    proportion with Wilson whiskers);
@@ -13,8 +13,8 @@ b. the ratio vs White as a forest plot on a log scale, with the unknown-ethnicit
 c. rates per 1,000 by age band and ethnic group;
 d. searches of children per month by group (a month with nothing loaded is a gap, not zero);
 e. find rate and "more than outer clothing removed" for children, with the not-recorded rule;
-f. the ratio vs White per covered month with its interval and the trend (``series``, ``trend``);
-g. the boroughs' funnel plot around London's ratio (``boroughs``, ``funnel``).
+f. the ratio vs White per covered month with its interval and the trend (``monthly_ratio``);
+g. the boroughs' funnel plot around London's ratio (``boroughs``).
 
 Every chart has a title (measure, period, area, ethnicity source, denominator), labelled axes, the
 Okabe-Ito palette, hover tooltips with counts and populations, a note line (suppressed cells,
@@ -35,7 +35,9 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QComboBox, QHBoxLayout, 
 from PySide6.QtWidgets import QFileDialog  # noqa: F401 - older callers and tests reach the dialog through here
 
 from stopsearch_app.services.disparity import compute_dashboard
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.domain.denominators import AGE_BAND_LABELS, LONDON, shipped_denominator_table
+from stopsearch_app.domain.selection import AgeBand
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts import chart, registry
 from stopsearch_app.ui.charts.common import summary
@@ -54,7 +56,7 @@ class DisparityView(QWidget):
     """The Disparity tab. Recomputes off the UI thread when a filter changes, when records change
     (if shown; otherwise on the next show), and on :meth:`refresh`."""
 
-    computed = Signal(object)  # the dashboard dict, or {"unavailable": reason}
+    computed = Signal(object)  # the Dashboard (perhaps unavailable, with the reason)
 
     def __init__(self, context: AppContext, parent: QWidget | None = None, *, large_type: bool = False) -> None:
         super().__init__(parent)
@@ -67,12 +69,12 @@ class DisparityView(QWidget):
         self._stale = True
         self._large = large_type
         self._updating = False
-        self.result: dict | None = None
+        self.result: Dashboard | None = None
 
         self.ethnicity = self._combo("disparity_ethnicity", _("Ethnicity"),
                                      [(_("Self-defined"), "self"), (_("Officer-defined"), "officer")])
         self.age = self._combo("disparity_age", _("Age"), [(_(label), band) for band, label in AGE_BAND_LABELS.items()])
-        self.age.setCurrentIndex(self.age.findData("10-17"))
+        self.age.setCurrentIndex(self.age.findData(AgeBand.AGE_10_17.value))
         # Boroughs join the list after the first computation has loaded the Census table (0.8 s)
         # on the worker thread: the window opens without waiting for it.
         self.area = self._combo("disparity_area", _("Area"), [(_("London (Met and City of London police)"), LONDON)])
@@ -214,7 +216,7 @@ class DisparityView(QWidget):
         self._last_request = request
 
     def _on_failed(self, message: str) -> None:
-        self._on_result({"unavailable": _("Could not compute: ") + message, "request": self._last_request})
+        self._on_result(Dashboard(self._last_request, unavailable=_("Could not compute: ") + message))
 
     def shutdown(self) -> None:
         """Wait for a computation in flight (call before the window closes)."""
@@ -225,11 +227,11 @@ class DisparityView(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
-    def _on_result(self, result: dict) -> None:
+    def _on_result(self, result: Dashboard) -> None:
         self.result = result
         if self.area.count() == 1:
             self._fill_areas()
-        self._fill_months(result.get("available_months") or [])
+        self._fill_months(result.available_months)
         self._redraw()
         self.computed.emit(result)
 
@@ -268,13 +270,14 @@ class DisparityView(QWidget):
             return
         for panel in self.panels.values():
             panel.clear()
-        if "unavailable" in result:
-            self.status.setText(result["unavailable"])
+        if result.headline is None:
+            reason = result.unavailable or ""
+            self.status.setText(reason)
             for key, panel in self.panels.items():
-                panel.show_message(chart(key).title, result["unavailable"])
+                panel.show_message(chart(key).title, reason)
                 panel.setVisible(key in BASE_CHART_KEYS)
             return
-        headline = result["headline"]
+        headline = result.headline
         annualised = self.annualised.isChecked() and headline["measure"] == "rate"
         self.status.setText(summary(headline))
         for key, panel in self.panels.items():

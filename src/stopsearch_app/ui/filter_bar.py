@@ -1,6 +1,7 @@
 """The filter bar over the record table: force, months, borough, age band, ethnicity, children only.
 
-It only builds a RecordFilter; the database does the filtering.
+It only builds a RecordQuery (its selection, and the recorded age range and ethnic group); the database
+does the filtering.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushBu
 from stopsearch_app.domain.places import london_boroughs
 from stopsearch_app.domain.records import AGE_RANGES, ETHNIC_GROUPS
 from stopsearch_app.i18n import _
-from stopsearch_app.store.queries import RecordFilter
+from stopsearch_app.domain.selection import AgeBand, Selection
+from stopsearch_app.store.queries import NOT_RECORDED, RecordQuery
 from stopsearch_app.ui.context import AppContext
 
 ALL = ""
-NOT_RECORDED = "(not recorded)"
 
 
 class FilterBar(QWidget):
-    filter_changed = Signal(object)  # RecordFilter
+    filter_changed = Signal(object)  # RecordQuery
 
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,20 +113,20 @@ class FilterBar(QWidget):
         position = combo.findData(current)
         combo.setCurrentIndex(max(position, 0))
 
-    def current_filter(self) -> RecordFilter:
+    def current_filter(self) -> RecordQuery:
         force = self.force.currentData()
         group = self.ethnic_group.currentData()
         borough = self.borough.currentData()
-        return RecordFilter(
-            forces=(force,) if force else (),
-            month_from=self.month_from.currentData() or None,
-            month_to=self.month_to.currentData() or None,
-            age_ranges=tuple(self.age.currentData() or ()),
-            ethnicity_source=self.ethnicity_source.currentData() or "self",
-            ethnic_groups=(group,) if group else (),
-            children_only=self.children_only.isChecked(),
-            boroughs=(borough,) if borough else (),
-        )
+        month_from, month_to = self.month_from.currentData() or None, self.month_to.currentData() or None
+        # Picked back to front: the months between (a Selection refuses a period that ends first).
+        if month_from and month_to and month_from > month_to:
+            month_from, month_to = month_to, month_from
+        selection = Selection.all_searches(
+            forces=(force,) if force else (), month_from=month_from, month_to=month_to,
+            boroughs=(borough,) if borough else (), ethnicity=self.ethnicity_source.currentData() or "self",
+            age=AgeBand.CHILD if self.children_only.isChecked() else AgeBand.ALL)
+        return RecordQuery(selection, age_ranges=tuple(self.age.currentData() or ()),
+                           ethnic_groups=(group,) if group else ())
 
     def reset(self) -> None:
         self._updating = True

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QDockWidget, QFileDialog, QHBo
 
 from stopsearch_app.i18n import _
 from stopsearch_app.store import coverage
-from stopsearch_app.store.queries import RecordFilter, matching_ids, stats
+from stopsearch_app.domain.selection import AgeBand
+from stopsearch_app.store.queries import RecordQuery, matching_ids, stats
 from stopsearch_app.ui.compliance_view import ComplianceView
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.coverage_view import CoverageView
@@ -48,8 +49,8 @@ class RecordsPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._context = context
-        self._filter = RecordFilter()
-        self._verdict_filter: RecordFilter | None = None  # set from the compliance overview
+        self._filter = RecordQuery()
+        self._verdict_filter: RecordQuery | None = None  # set from the compliance overview
         self._sort: tuple[str | None, bool] = (None, False)
         self._ids_slot = TaskSlot(self)
         self._totals_slot = TaskSlot(self)
@@ -94,11 +95,11 @@ class RecordsPage(QWidget):
         self.model.sort_requested.connect(self._on_sort)
         context.notifier.records_changed.connect(self.reload)
 
-    def set_filter(self, record_filter: RecordFilter) -> None:
+    def set_filter(self, record_filter: RecordQuery) -> None:
         self._filter = record_filter
         self.reload()
 
-    def show_verdict(self, verdict_filter: RecordFilter | None) -> None:
+    def show_verdict(self, verdict_filter: RecordQuery | None) -> None:
         """Narrow the list to one rule's verdict (from the compliance overview), or clear that."""
         self._verdict_filter = verdict_filter
         if verdict_filter is None:
@@ -107,14 +108,15 @@ class RecordsPage(QWidget):
             from stopsearch_app.domain.charter.verdicts import Verdict
 
             verdict = Verdict.from_key(verdict_filter.verdict_key)
+            children = verdict_filter.selection.age is AgeBand.CHILD
             self.verdict_chip.setText(f"{verdict_filter.verdict_rule} = {verdict.glyph} {verdict.label}"
-                                      + (" · " + _("children") if verdict_filter.children_only else "") + "  ✕")
+                                      + (" · " + _("children") if children else "") + "  ✕")
             self.verdict_chip.show()
-            if verdict_filter.children_only:
+            if children:
                 self.filter_bar.children_only.setChecked(True)
         self.reload()
 
-    def effective_filter(self) -> RecordFilter:
+    def effective_filter(self) -> RecordQuery:
         record_filter = self._filter
         if self._verdict_filter is not None:
             record_filter = record_filter.with_(verdict_rule=self._verdict_filter.verdict_rule,
@@ -355,9 +357,7 @@ class MainWindow(QMainWindow):
         from stopsearch_app.services.commands_export import PackRequest, export_pack
 
         record_filter = self.records_page.effective_filter()
-        request = PackRequest(out=folder, force=record_filter.forces[0] if record_filter.forces else None,
-                              month_from=record_filter.month_from, month_to=record_filter.month_to,
-                              age="child" if record_filter.children_only else "all")
+        request = PackRequest(out=folder, selection=record_filter.selection)
         engine, user = self._context.engine, self._context.user_name
         self._pack_slot.submit(lambda progress, cancelled: export_pack(engine, request, user=user))
         return self._pack_slot
@@ -370,7 +370,7 @@ class MainWindow(QMainWindow):
         indexes = selected.indexes()
         self.detail.show_record(page.model.record_id(indexes[0].row()) if indexes else None)
 
-    def _show_verdict_records(self, verdict_filter: RecordFilter) -> None:
+    def _show_verdict_records(self, verdict_filter: RecordQuery) -> None:
         self.tabs.setCurrentWidget(self.records_page)
         self.records_page.show_verdict(verdict_filter)
 

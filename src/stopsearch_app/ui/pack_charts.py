@@ -16,6 +16,8 @@ import os
 import sys
 from pathlib import Path
 
+from stopsearch_app.domain.dashboard import Dashboard
+
 
 def render(db_url: str, folder: Path, request: dict) -> list[str]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,14 +30,11 @@ def render(db_url: str, folder: Path, request: dict) -> list[str]:
     app = QApplication.instance() or QApplication([])
     engine = open_database(db_url)
     dashboard = compute_dashboard(engine, Labels(engine), **request)
-    if "unavailable" in dashboard:
-        return []
-    written = render_dashboard(app, dashboard, folder)
     engine.dispose()
-    return written
+    return render_dashboard(app, dashboard, folder) if dashboard.is_available else []
 
 
-def render_dashboard(app, dashboard: dict, folder: Path) -> list[str]:
+def render_dashboard(app, dashboard: Dashboard, folder: Path) -> list[str]:
     """Every chart of the registry the dashboard has figures for, as ``KEY.png`` in ``folder``."""
     from stopsearch_app.ui.charts import available
     from stopsearch_app.ui.charts.panel import ChartPanel

@@ -498,14 +498,14 @@ class PanelModeWindow(QWidget):
             if hasattr(view, "set_large_type"):
                 view.set_large_type(True)
         filters = self.sample.filters
-        if hasattr(view, "set_filters") and (filters.month_from or filters.month_to or filters.children_only):
+        if hasattr(view, "set_filters") and (filters.month_from or filters.month_to or filters.age.is_children):
             values: dict[str, object] = {}
             if filters.month_from:
                 values["month_from"] = filters.month_from
             if filters.month_to:
                 values["month_to"] = filters.month_to
-            if filters.children_only:
-                values["age"] = "child"
+            if filters.age.is_children:
+                values["age"] = filters.age.value
             try:
                 view.set_filters(**values)
             except (ValueError, KeyError):

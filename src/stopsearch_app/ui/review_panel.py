@@ -167,8 +167,8 @@ class ReviewQueueView(RefreshWhenShown, QWidget):
         context.notifier.records_changed.connect(self.data_changed)
 
     def queue_filter(self) -> QueueFilter:
-        return QueueFilter(rule=self.rule.currentData() or "", station=self.station.currentData() or "",
-                           month=self.month.currentData() or "")
+        return QueueFilter.of_month(self.month.currentData(), rule=self.rule.currentData() or "",
+                                    station=self.station.currentData() or "")
 
     def _fill_choices(self, choices: dict[str, list[str]]) -> None:
         for combo, values in ((self.rule, choices["rules"]), (self.station, choices["stations"]),

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QTableView, QVBoxLayout, QWidget)
 
 from stopsearch_app.domain import review
+from stopsearch_app.domain.selection import AgeBand, Selection
 from stopsearch_app.i18n import _
 from stopsearch_app.store import reviews
 from stopsearch_app.store.queries import stats
@@ -191,12 +192,15 @@ class SamplesDialog(QDialog):
         return combo
 
     # --- drawing ------------------------------------------------------------------------------------
-    def filters(self) -> review.SampleFilters:
-        return review.SampleFilters(
-            month_from=self.month_from.currentData() or None, month_to=self.month_to.currentData() or None,
+    def filters(self) -> Selection:
+        month_from, month_to = self.month_from.currentData() or None, self.month_to.currentData() or None
+        if month_from and month_to and month_from > month_to:  # picked back to front: the months between
+            month_from, month_to = month_to, month_from
+        return Selection.all_searches(
+            month_from=month_from, month_to=month_to,
             forces=(self.force.currentData(),) if self.force.currentData() else (),
             boroughs=(self.borough.currentData(),) if self.borough.currentData() else (),
-            children_only=self.children_only.isChecked(), ethnicity_source=self.ethnicity.currentData())
+            age=AgeBand.CHILD if self.children_only.isChecked() else AgeBand.ALL, ethnicity=self.ethnicity.currentData())
 
     def _key(self) -> tuple:
         return (self.size.value(), self.seed.value(), self.filters())
@@ -314,8 +318,7 @@ class SamplesDialog(QDialog):
                 return
             folder = Path(folder) / f"review-pack-{chosen.name.replace(' ', '-')}"
         request = PackRequest(out=Path(folder), sample_name=chosen.name, redact=self.redact_box.isChecked(),
-                              age="child" if chosen.filters.children_only else "all",
-                              ethnicity=chosen.filters.ethnicity_source)
+                              selection=_figures_of(chosen.filters))
         engine, labels, user = self._context.engine, self._context.labels, self._context.user_name
         self._set_message(_("Writing the review pack…"))
         task = BackgroundTask(lambda progress, cancelled: export_pack(engine, request, user=user, labels=labels,
@@ -346,8 +349,7 @@ class SamplesDialog(QDialog):
         target = Path(path)
         request_for = lambda folder: PackRequest(out=folder, sample_name=chosen.name,  # noqa: E731
                                                  redact=self.redact_box.isChecked(),
-                                                 age="child" if chosen.filters.children_only else "all",
-                                                 ethnicity=chosen.filters.ethnicity_source)
+                                                 selection=_figures_of(chosen.filters))
         engine, labels, user = self._context.engine, self._context.labels, self._context.user_name
 
         def run(progress, cancelled):
@@ -378,3 +380,9 @@ class SamplesDialog(QDialog):
             self._export_task.wait(10_000)
             self._export_task.deleteLater()
         self._export_task = None
+
+
+def _figures_of(sample: Selection) -> Selection:
+    """A saved sample's pack: the figures are London's, for the sample's age band and ethnicity source
+    (the months come from the sample itself, in export_pack)."""
+    return Selection.all_searches(age=sample.age, ethnicity=sample.ethnicity)

@@ -3,8 +3,8 @@
 Every module of this package that defines ``CHART`` (a :class:`~stopsearch_app.ui.charts.base.Chart`)
 is a chart: the Disparity tab gives each one a panel and the review pack's renderer
 (:mod:`stopsearch_app.ui.pack_charts`) writes each one as ``KEY.png``, in ``order``. A new chart is one
-new module here. Each chart reads the dashboard (the dict
-:func:`stopsearch_app.services.disparity.compute_dashboard` returns; the keys it needs are in ``Chart.needs``),
+new module here. Each chart reads the dashboard (the :class:`~stopsearch_app.domain.dashboard.Dashboard`
+:func:`stopsearch_app.services.disparity.compute_dashboard` returns; the panels it needs are in ``Chart.needs``),
 draws with pyqtgraph on a :class:`~stopsearch_app.ui.charts.panel.ChartPanel` and fills the panel's
 table with the same numbers (Copy and PNG/SVG export come with the panel).
 
@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from functools import cache
 from types import MappingProxyType
 
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.ui.charts.base import Chart
 
 
@@ -45,7 +46,7 @@ def chart(key: str) -> Chart:
         raise KeyError(f"no chart {key!r}; charts: {', '.join(registry())}") from None
 
 
-def available(dashboard: Mapping) -> tuple[Chart, ...]:
+def available(dashboard: Dashboard) -> tuple[Chart, ...]:
     """The charts ``dashboard`` has the figures for, in order."""
     return tuple(c for c in registry().values() if c.available(dashboard))
 

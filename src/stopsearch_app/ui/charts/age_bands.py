@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from stopsearch_app.domain.denominators import AGE_BAND_LABELS
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import SUPPRESSED_TEXT, SUPPRESSION_THRESHOLD
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart
 from stopsearch_app.ui.charts.panel import ChartPanel
@@ -78,8 +79,8 @@ def _draw_by_age(panel: ChartPanel, by_age: Mapping[str, Mapping], headline: Map
                            _("Rate per 1,000"), _("95% interval"), _("Note")], rows)
 
 
-def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
-    _draw_by_age(panel, dashboard["by_age"], dashboard["headline"])
+def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> None:
+    _draw_by_age(panel, dashboard.by_age, dashboard.headline)
 
 
 CHART = Chart('age_bands', TITLE, 30, draw, needs=('by_age', 'headline'))

@@ -1,12 +1,14 @@
-"""What a chart is to the registry: a key, a title, its place in the tab, the dashboard keys it reads
+"""What a chart is to the registry: a key, a title, its place in the tab, the dashboard panels it reads
 and the function that draws it (with its table) on a :class:`~stopsearch_app.ui.charts.panel.ChartPanel`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
-Draw = Callable[..., None]  # draw(panel, dashboard, annualised=False)
+from stopsearch_app.domain.dashboard import Dashboard
+
+Draw = Callable[..., None]  # draw(panel, dashboard: Dashboard, annualised=False)
 
 
 @dataclass(frozen=True)
@@ -15,8 +17,8 @@ class Chart:
     title: str  # shown in place of the chart when there is nothing to draw
     order: int  # position in the Disparity tab and in the pack, ascending
     draw: Draw
-    needs: tuple[str, ...] = ()  # dashboard keys the chart reads; a dashboard without them has no such chart
+    needs: tuple[str, ...] = ()  # Dashboard panels the chart reads; a dashboard without them has no such chart
 
-    def available(self, dashboard: Mapping) -> bool:
-        """Whether ``dashboard`` carries what this chart draws (e.g. ``series`` only with ``--by month``)."""
-        return "unavailable" not in dashboard and all(key in dashboard for key in self.needs)
+    def available(self, dashboard: Dashboard) -> bool:
+        """Whether ``dashboard`` carries what this chart draws (e.g. ``boroughs`` only for London)."""
+        return dashboard.is_available and all(dashboard.has(panel) for panel in self.needs)

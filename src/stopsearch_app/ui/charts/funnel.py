@@ -17,6 +17,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from stopsearch_app.domain.statistics import EVENTS_NOT_PEOPLE, SUPPRESSED_TEXT
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart
 from stopsearch_app.ui.charts.common import log_ticks, subtitle_text
@@ -32,8 +33,10 @@ CLASS_COLOURS = {"inside": INSIDE, "outside_95": OUTSIDE_95, "outside_99.8": OUT
 LIMIT_PENS = {"95": (OKABE_ITO["orange"], Qt.PenStyle.DashLine), "99.8": (OKABE_ITO["vermillion"], Qt.PenStyle.DotLine)}
 
 
-def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
-    funnel = dashboard["funnel"]
+def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> None:
+    figures = dashboard.boroughs
+    assert figures is not None  # Chart.needs
+    funnel = figures.funnel
     panel.graphics.setMinimumHeight(max(panel.graphics.minimumHeight(), TALL))
     if "unavailable" in funnel:
         panel.show_message(TITLE, funnel["unavailable"])
@@ -90,14 +93,14 @@ def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> Non
              _("Limits: London's ratio x exp(±z / sqrt(precision)), z = 1.96 (95%, dashed) and 3.09 (99.8%, "
                "dotted). Points outside 95% are named."),
              EVENTS_NOT_PEOPLE]
-    headline = dashboard.get("headline")
+    headline = dashboard.headline
     panel.set_texts(title=TITLE + f": {group} " + _("vs") + f" {reference}",
                     subtitle=subtitle_text(headline) if headline else "",
                     legend=[(_("London's ratio") + f" {centre:.2f}", TEXT_COLOUR), (_("95% limits"), OUTSIDE_95),
                             (_("99.8% limits"), OUTSIDE_998), (_("borough inside the 95% limits"), INSIDE),
                             (_("ratio 1 (grey dashed)"), "#8C8C8C")],
                     notes=[n for n in notes if n])
-    panel.set_table(*_table(points, _residents(dashboard.get("boroughs") or [], group, reference)))
+    panel.set_table(*_table(points, _residents(figures.boroughs, group, reference)))
 
 
 def _tip(point: Mapping, group: str, reference: str) -> str:
@@ -151,4 +154,4 @@ def _volume_ticks(low: float, high: float) -> list[tuple[float, str]]:
     return [(math.log10(v), f"{v:,}") for v in values if low <= math.log10(v) <= high]
 
 
-CHART = Chart("funnel", TITLE, 70, draw, needs=("boroughs", "funnel"))
+CHART = Chart("funnel", TITLE, 70, draw, needs=("boroughs",))

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import EVENTS_NOT_PEOPLE, SUPPRESSED_TEXT, SUPPRESSION_THRESHOLD
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart
 from stopsearch_app.ui.charts.panel import ChartPanel
@@ -70,8 +71,8 @@ def _draw_monthly(panel: ChartPanel, monthly: Mapping) -> None:
     panel.set_table([_("Month"), *series_names], rows)
 
 
-def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
-    _draw_monthly(panel, dashboard["monthly_children"])
+def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> None:
+    _draw_monthly(panel, dashboard.monthly_children)
 
 
 CHART = Chart('monthly', TITLE, 40, draw, needs=('monthly_children',))

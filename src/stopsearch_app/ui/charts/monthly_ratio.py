@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from stopsearch_app.domain.statistics import EVENTS_NOT_PEOPLE, REFERENCE_GROUP, SUPPRESSED_TEXT, SUPPRESSION_THRESHOLD
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart
 from stopsearch_app.ui.charts.common import log_ticks, subtitle_text
@@ -27,8 +28,10 @@ TALL = 600  # px: the note under this chart is long, the plot still needs room
 OFFSET = 0.12  # months between the groups' points in one month, so whiskers do not overlap
 
 
-def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
-    series, trend = dashboard["series"], dashboard.get("trend") or {}
+def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> None:
+    monthly = dashboard.monthly_ratio
+    assert monthly is not None  # Chart.needs
+    series, trend = monthly.series, monthly.trend
     panel.graphics.setMinimumHeight(max(panel.graphics.minimumHeight(), TALL))
     if not series:
         panel.show_message(TITLE, _("No covered months in this selection."))
@@ -113,7 +116,7 @@ def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> Non
     notes += [_("Only months some force in the selection has records for are shown; each month's rate is "
                 "over the residents of the forces covering it. Whiskers: 95% interval of the ratio."),
               EVENTS_NOT_PEOPLE]
-    headline = dashboard.get("headline")
+    headline = dashboard.headline
     status = "" if trend.get("ratio_change_per_year") is not None else (trend.get("reason") or "")
     panel.set_texts(title=TITLE + f" ({len(months)} " + _("months") + ")",
                     subtitle=subtitle_text(headline) if headline else "",
@@ -154,4 +157,4 @@ def _index(month: str) -> int:
     return int(year) * 12 + int(number) - 1
 
 
-CHART = Chart("monthly_ratio", TITLE, 60, draw, needs=("series", "trend"))
+CHART = Chart("monthly_ratio", TITLE, 60, draw, needs=("monthly_ratio",))

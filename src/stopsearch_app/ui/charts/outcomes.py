@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import SUPPRESSED_TEXT
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart
 from stopsearch_app.ui.charts.panel import ChartPanel
@@ -93,8 +94,8 @@ def _draw_outcomes(panel: ChartPanel, outcomes: Mapping[str, Mapping]) -> None:
                      _("95% interval"), _("Note")], rows)
 
 
-def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
-    _draw_outcomes(panel, dashboard["children_outcomes"])
+def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> None:
+    _draw_outcomes(panel, dashboard.children_outcomes)
 
 
 CHART = Chart('outcomes', TITLE, 50, draw, needs=('children_outcomes',))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from stopsearch_app.services.disparity import measure_label
 from stopsearch_app.domain.statistics import SUPPRESSED_TEXT, SUPPRESSION_THRESHOLD
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart
 from stopsearch_app.ui.charts.panel import ChartPanel
@@ -110,8 +111,8 @@ def _draw_proportions(panel: ChartPanel, result: Mapping, prefix: str) -> None:
                            _("Note")], rows)
 
 
-def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
-    _draw_headline(panel, dashboard["headline"], annualised)
+def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> None:
+    _draw_headline(panel, dashboard.headline, annualised)
 
 
 CHART = Chart('rates', TITLE, 10, draw, needs=('headline',))

@@ -10,6 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
 from stopsearch_app.domain.statistics import REFERENCE_GROUP, SUPPRESSED_TEXT
+from stopsearch_app.domain.dashboard import Dashboard
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.base import Chart
 from stopsearch_app.ui.charts.panel import ChartPanel
@@ -83,8 +84,8 @@ def _draw_forest(panel: ChartPanel, result: Mapping) -> None:
                            _("Unknown-ethnicity range"), _("Note")], rows)
 
 
-def draw(panel: ChartPanel, dashboard: Mapping, annualised: bool = False) -> None:
-    _draw_forest(panel, dashboard["headline"])
+def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> None:
+    _draw_forest(panel, dashboard.headline)
 
 
 CHART = Chart('ratios', TITLE, 20, draw, needs=('headline',))
