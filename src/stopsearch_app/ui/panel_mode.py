@@ -464,8 +464,7 @@ class PanelModeWindow(QWidget):
 
     def _set_busy(self, busy: bool) -> None:
         self._set_form_enabled(not busy and self.record is not None)
-        if not busy:
-            self._update_navigation()
+        self._update_navigation()
 
     def _saved(self, outcome: SaveOutcome) -> None:
         if outcome.saved:
