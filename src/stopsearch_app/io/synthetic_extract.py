@@ -193,7 +193,7 @@ SYNONYMS = {"The subject": ("The subject", "The male", "The person", "This indiv
             "officers": ("officers", "police", "PCs")}
 WORD_SWAPS = {"male": ("man", "male"), "car": ("vehicle", "motor"), "bag": ("rucksack", "holdall"),
               "shop": ("store", "newsagent"), "shops": ("stores", "parade"), "small": ("little", "tiny"),
-              "then": ("and then", "after that", "next"), "outside": ("in front of", "just outside"),
+              "outside": ("in front of", "just outside"),
               "near": ("close to", "by"), "package": ("parcel", "item", "packet"), "cash": ("money", "notes"),
               "strong": ("overpowering", "heavy", "very strong"), "walked": ("went", "was walking"),
               "evening": ("night", "evening time"), "minutes": ("mins", "minutes or so"),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QVBoxLayout, QWidget
 from sqlalchemy import Engine
 
@@ -24,9 +25,9 @@ from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
 from stopsearch_app.ui.simple_models import ListTableModel
 from stopsearch_app.ui.tasks import TaskSlot
 
-ERROR_STYLE = "color: #a12a00; font-weight: bold;"
-OK_STYLE = "color: #1b5e20;"
-BUSY_STYLE = "color: #4a4a4a; font-style: italic;"
+# Colours, not style sheets: a style sheet on the label would drop the font it inherits (the panel's
+# large type) for the application's.
+ERROR_COLOUR, OK_COLOUR, BUSY_COLOUR = "#a12a00", "#1b5e20", "#4a4a4a"
 
 
 @dataclass(frozen=True)
@@ -80,10 +81,15 @@ class AuditTrailView(QTableView):
         self.horizontalHeader().setStretchLastSection(True)
         self.set_column_widths(self.fontMetrics().horizontalAdvance("0"))
 
-    def set_column_widths(self, digit: int) -> None:
-        """Widths in digits of the view's font, so the large-type panel view scales with its text."""
-        for column, digits in enumerate((16, 12, 9, 7, 3, 16)):
-            self.setColumnWidth(column, digits * digit)
+    COLUMN_DIGITS = (14, 9, 8, 6, 3, 12)  # the last column, what changed, takes the rest
+
+    def set_column_widths(self, digit: int, digits: tuple[int, ...] = COLUMN_DIGITS) -> None:
+        """Widths in digits of the view's font, so the large-type panel view scales with its text
+        (0 hides a column)."""
+        for column, count in enumerate(digits):
+            self.setColumnHidden(column, count == 0)
+            if count:
+                self.setColumnWidth(column, count * digit)
 
     def show_events(self, events: list[AuditEvent]) -> None:
         self.audit_model.set_rows(events)
@@ -127,9 +133,16 @@ class FindingActivity(QWidget):
     def audit_model(self) -> ListTableModel:
         return self.audit_table.audit_model
 
-    def set_message(self, text: str, *, error: bool = False) -> None:
+    def set_message(self, text: str, *, error: bool = False, busy: bool = False) -> None:
         self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+        palette = self.message.palette()
+        palette.setColor(QPalette.ColorRole.WindowText,
+                         QColor(BUSY_COLOUR if busy else ERROR_COLOUR if error else OK_COLOUR))
+        self.message.setPalette(palette)
+        font = QFont(self.font())
+        font.setBold(error)
+        font.setItalic(busy)
+        self.message.setFont(font)
 
     def show_trail(self, events: list[AuditEvent]) -> None:
         self.audit_table.show_events(events)
@@ -145,8 +158,7 @@ class FindingActivity(QWidget):
         self._busy = True
         self._pending = (record_id, kind)
         engine = self._engine_of()
-        self.message.setText(_("Saving…") + " " + _("(waits while an import is writing to the database)"))
-        self.message.setStyleSheet(BUSY_STYLE)
+        self.set_message(_("Saving…") + " " + _("(waits while an import is writing to the database)"), busy=True)
         self.busy_changed.emit(True)
         self._slot.submit(lambda progress, cancelled: perform_save(engine, make_command, record_id, kind,
                                                                    trail_kind, done_text))

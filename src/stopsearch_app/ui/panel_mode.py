@@ -87,6 +87,7 @@ class PanelModeWindow(QWidget):
         self.reason_label = QLabel(self)
         self.reason_label.setObjectName("panel_reason")
         self.reason_label.setWordWrap(True)
+        self.reason_label.setFont(font)  # explicit: its style sheet would otherwise drop the large type
         self.previous_button = QPushButton(_("◀ Previous"), self)
         self.next_button = QPushButton(_("Next ▶"), self)
         self.case_button = QPushButton(_("Case"), self)
@@ -215,7 +216,10 @@ class PanelModeWindow(QWidget):
         small.setPointSize(BASE_POINT_SIZE - 5)
         self.activity.trail_heading.setFont(small)
         self.activity.audit_table.setFont(small)
-        self.activity.audit_table.set_column_widths(self.activity.audit_table.fontMetrics().horizontalAdvance("0"))
+        self.activity.audit_table.horizontalHeader().setFont(small)
+        # Every event here is the panel's: no "finding" column.
+        self.activity.audit_table.set_column_widths(self.activity.audit_table.fontMetrics().horizontalAdvance("0"),
+                                                    (14, 9, 0, 6, 3, 12))
         self.activity.audit_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.activity.audit_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.message, self.audit_table = self.activity.message, self.activity.audit_table
