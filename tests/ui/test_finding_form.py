@@ -17,22 +17,9 @@ from sqlalchemy.exc import OperationalError
 import stopsearch_app.ui
 from stopsearch_app.domain import review
 from stopsearch_app.store import reviews
-from stopsearch_app.store.checks import run_check
-from tests.helpers import import_paths
-from tests.ui.test_review_panel import choose, saved
+from tests.ui.test_review_panel import choose, review_context, saved  # noqa: F401 - review_context: a fixture
 
 SCREEN = QSize(1366, 768)
-
-
-@pytest.fixture
-def review_context(context, tmp_path):
-    from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
-
-    path = write_csv(tmp_path / "synthetic-extract.csv", generate_extract(rows=300, months=2))
-    import_paths(context.engine, path)
-    run_check(context.engine, run_by="tester")
-    context.data_changed()
-    return context
 
 
 @pytest.fixture
