@@ -2,7 +2,8 @@
 
 Prints import rows/second for our importer and for a naive pandas import of the same file, the
 table's open and scroll-to-end times over the imported database, the UI thread's longest stall
-during a background import, and the peak memory of each phase.
+during a background import, the slowest finding save through the review form during an import of the
+whole file, and the peak memory of each phase.
 """
 
 from __future__ import annotations
@@ -70,6 +71,13 @@ def main() -> None:
           f"peak {table['peak_rss_mib']:,.0f} MiB")
     print(f"after the import, while the table takes in the new records ({table['rows_shown_after_import']:,} "
           f"rows): longest UI-thread stall {table['ui_longest_stall_after_import_ms']} ms")
+
+    # Issue 10: finding saves through the app's review form (on its worker) while the window imports the file.
+    saving = run_child("-m", "bench.bench_save_during_import", "--ui", "--rows", str(args.rows))
+    print(f"finding saves through the review form while the window imports {saving['imported']:,} rows "
+          f"({saving['import_seconds']:.1f} s): {saving['saves']} saves, {len(saving['failed'])} failed, slowest "
+          f"{saving['slowest_save_s']} s (it waits for the import's commit); longest UI-thread stall "
+          f"{saving['ui_longest_stall_ms']} ms over {saving['ui_heartbeats']:,} heartbeats (target <= 100 ms)")
 
     # Issue 11: import in date order and shuffled, check end to end, optionally ten files (bench/bench_scale.py).
     subprocess.run([sys.executable, "-m", "bench.bench_scale", "--rows", str(args.rows),

@@ -7,7 +7,8 @@ from PySide6.QtCore import Qt
 
 from stopsearch_app.domain.selection import Selection
 from stopsearch_app.store.queries import RecordQuery, matching_ids
-from stopsearch_app.ui.records_model import RecordIdRole, RecordsTableModel
+from stopsearch_app.ui.records_model import RecordsTableModel
+from stopsearch_app.ui.roles import SearchIdRole
 
 
 def column(model: RecordsTableModel, heading: str) -> int:
@@ -42,7 +43,7 @@ def test_data_ignores_roles_it_does_not_serve(loaded_context):
     model.set_ids(matching_ids(loaded_context.engine, RecordQuery(), loaded_context.labels))
     assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole) is None
     assert model.data(model.index(0, column(model, "Charter findings"))) == "not checked"
-    assert model.data(model.index(0, 0), RecordIdRole) == int(model.ids()[0])
+    assert model.data(model.index(0, 0), SearchIdRole) == int(model.ids()[0])
 
 
 def test_blank_values_say_not_recorded(loaded_context):

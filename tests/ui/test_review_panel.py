@@ -29,6 +29,11 @@ def review_context(context, tmp_path):
     return context
 
 
+def saved(qtbot, form) -> None:
+    """Wait for the form's save, which runs on a worker thread, to come back."""
+    qtbot.waitUntil(lambda: not form.is_saving(), timeout=15_000)
+
+
 def choose(combo: QComboBox, data) -> None:
     index = combo.findData(data)
     assert index >= 0, data
@@ -81,6 +86,7 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
 
     # saving without an outcome is refused, with the reason
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, panel)
     assert "Choose an outcome" in panel.message.text()
     assert panel.audit_model.rowCount() == 0
 
@@ -91,6 +97,7 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
     qtbot.keyClicks(panel.note, "Spoke to the officer about recording the grounds.")
     panel.bwv_viewed.setChecked(True)
     qtbot.mouseClick(panel.save_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, panel)
     assert panel.message.text() == "Finding saved (v1)"
     assert [(row.action, row.who) for row in panel.audit_model.rows()] == [("create", "Sgt Tester")]
     assert panel.audit_model.index(0, 6).data().startswith("Outcome: Words of advice; Rules addressed: " + first_rule)
@@ -100,9 +107,11 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
     # a change needs a reason
     choose(panel.outcome, "training_need")
     qtbot.mouseClick(panel.change_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, panel)
     assert "give a reason" in panel.message.text()
     qtbot.keyClicks(panel.reason, "BWV shows the same gap on earlier searches")
     qtbot.mouseClick(panel.change_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, panel)
     assert panel.message.text() == "Finding changed (v2)"
     rows = panel.audit_model.rows()
     assert [row.action for row in rows] == ["create", "change"]
@@ -113,6 +122,7 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
     # undo: a recorded reversal back to the previous state
     qtbot.keyClicks(panel.reason, "changed the wrong record")
     qtbot.mouseClick(panel.undo_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, panel)
     assert panel.message.text() == "Last change undone (v3)"
     assert panel.outcome.currentData() == "words_of_advice"
     rows = panel.audit_model.rows()
@@ -131,11 +141,13 @@ def test_a_supervisor_reviews_changes_and_undoes_a_finding(qtbot, review_context
     panel.note.setPlainText("My longer note that must not be lost.")
     qtbot.keyClicks(panel.reason, "more detail")
     qtbot.mouseClick(panel.change_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, panel)
     assert "Insp Other" in panel.message.text() and "NOT saved" in panel.message.text()
     assert panel.note.toPlainText() == "My longer note that must not be lost."
     assert [row.who for row in panel.audit_model.rows()][-1] == "Insp Other"
     # having seen their change, the supervisor saves again on top of it
     qtbot.mouseClick(panel.change_button, Qt.MouseButton.LeftButton)
+    saved(qtbot, panel)
     assert panel.message.text() == "Finding changed (v5)"
     trail = reviews.audit_trail(review_context.engine, record_id)
     assert [(e.action, e.who) for e in trail] == [("create", "Sgt Tester"), ("change", "Sgt Tester"),
@@ -240,6 +252,7 @@ def test_panel_mode_is_anonymised_and_keyboard_driven(qtbot, review_context, sav
     qtbot.keyClicks(window.learning, "Explain the grounds to the child, in plain words.")
     assert "unsaved changes" in window.version_label.text()
     press(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, window)
     assert window.message.text() == "Panel finding saved (v1)"
     record_id = window.record.record_id
     state = reviews.current_finding(review_context.engine, record_id, "panel")
@@ -262,6 +275,7 @@ def test_panel_mode_is_anonymised_and_keyboard_driven(qtbot, review_context, sav
     window.police_response.setPlainText("Officer spoken to.")
     window.response_date_set.setChecked(True)
     press(qtbot, window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    saved(qtbot, window)
     assert window.message.text() == "Panel finding saved (v2)" and not window.drafts
     trail = reviews.audit_trail(review_context.engine, record_id, "panel")
     assert [e.action for e in trail] == ["create", "change"] and trail[1].why == "panel meeting: October panel"
@@ -297,11 +311,14 @@ def test_a_panel_save_that_lost_a_race_keeps_the_form(qtbot, review_context, sav
         other.dispose()
     qtbot.mouseClick(window.rag_buttons["red"], Qt.MouseButton.LeftButton)
     window.learning.setPlainText("Handcuffs on a 12-year-old: escalate.")
-    assert not window.save()
-    assert "Co-chair" in window.message.text()
+    assert window.save()  # started
+    saved(qtbot, window)
+    assert "Co-chair" in window.message.text() and "NOT saved" in window.message.text()
     assert window.rag_buttons["red"].isChecked()
     assert window.learning.toPlainText() == "Handcuffs on a 12-year-old: escalate."
     assert window.save()  # now a change on top of the co-chair's finding
+    saved(qtbot, window)
+    assert window.message.text() == "Panel finding saved (v2)"
     assert reviews.current_finding(review_context.engine, record_id, "panel").fields["rag"] == "red"
     window.close()
 
@@ -384,7 +401,8 @@ def test_a_save_the_database_refuses_keeps_the_text_and_says_why(qtbot, review_c
         raise OperationalError("INSERT INTO finding", {}, Exception("database is locked"))
 
     monkeypatch.setattr(reviews.RecordFinding, "do", locked)
-    assert panel.save() is False
+    assert panel.save()  # started; refused on the worker
+    saved(qtbot, panel)
     assert "database could not be written (database is locked)" in panel.message.text()
     assert panel.note.toPlainText() == "Spoke to the officer about recording what he saw."
     assert reviews.current_finding(review_context.engine, panel.record.record_id, review.SUPERVISOR) is None

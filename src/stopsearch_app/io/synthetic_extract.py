@@ -25,6 +25,7 @@ Usage::
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -159,6 +160,58 @@ GROUNDS_S60 = (
     "Section 60 authorisation in force for the area following a stabbing on {street} last night.",
     "Within s60 area; searched under the authorisation.",
 )
+# Officers write their own words for each search: the templates above are varied per record with the
+# pieces below (openers, closers, a few synonyms), so near-identical grounds (rule G5) come from the
+# minority who copy and paste: CANNED_OFFICER_SHARE of officers reuse their first text for most of their
+# later searches, and a few searches carry one of the team's stock phrases. None of these words is in
+# resources/charter/phrases.toml, so a record's G1-G4 verdicts stay those of its template.
+WHEN = ("At about {hh}:{mm}", "Shortly after {hh}:{mm}", "Just before {hh}:{mm}", "At {hh}:{mm} hours",
+        "In the early evening", "Late in the afternoon", "Just after midnight", "During the morning rush hour",
+        "Towards the end of our shift", "Soon after the schools finished for the day")
+WHO = ("I was on foot patrol with a colleague", "my colleague and I were on mobile patrol in a marked car",
+       "two officers from the local team were on patrol", "I was single crewed in a marked vehicle",
+       "we were parked up in the carrier", "we were out in an unmarked car",
+       "I was on duty with the neighbourhood team", "we were driving back to the station after an arrest",
+       "we had been sent to the parade of shops", "we were finishing an unrelated job nearby",
+       "I was on a high visibility patrol", "my sergeant and I were walking the beat")
+WHERE = ("", " near the bus stop", " by the station entrance", " outside the library", " close to the park gates",
+         " next to the off licence", " at the junction", " by the cash machines", " outside the launderette",
+         " along the footpath behind the flats")
+CLOSE = ("They were told why they were being searched and what we were looking for.",
+         "I explained the grounds, my name and my station before the search began.",
+         "The search was recorded on my body-worn video from the start.",
+         "They were given the search reference and told how to get a copy of the record.",
+         "They were cooperative throughout and the search took a few minutes.",
+         "My colleague stayed with them while I completed the record.",
+         "The reason for the search was put to them in plain words and they said they understood.",
+         "I asked for a colleague of the same sex to be present for the search.",
+         "The search took place out of public view at their request.",
+         "They were reminded that they could have a copy of the record later.")
+SYNONYMS = {"The subject": ("The subject", "The male", "The person", "This individual"),
+            "the subject": ("the subject", "the male", "the person", "this individual"),
+            "Officers": ("Officers", "We", "My colleague and I", "Two of us"),
+            "officers": ("officers", "police", "PCs")}
+WORD_SWAPS = {"male": ("man", "male"), "car": ("vehicle", "motor"), "bag": ("rucksack", "holdall"),
+              "shop": ("store", "newsagent"), "shops": ("stores", "parade"), "small": ("little", "tiny"),
+              "outside": ("in front of", "just outside"),
+              "near": ("close to", "by"), "package": ("parcel", "item", "packet"), "cash": ("money", "notes"),
+              "strong": ("overpowering", "heavy", "very strong"), "walked": ("went", "was walking"),
+              "evening": ("night", "evening time"), "minutes": ("mins", "minutes or so"),
+              "approached": ("came up to him", "got closer", "walked over"), "description": ("details", "descriptions"),
+              "matching": ("fitting", "that fitted"), "placed": ("put", "pushed"), "placing": ("putting", "pushing"),
+              "holding": ("gripping", "keeping hold of"), "driver": ("motorist", "man in a car"),
+              "group": ("crowd", "gathering"), "late": ("later", "very late"), "reported": ("said", "told us about"),
+              "earlier": ("before", "beforehand"), "park": ("green", "rec"), "questions": ("what we asked", "our questions"), "home": ("back home", "to his flat")}
+_SWAP = re.compile(r"\b(" + "|".join(sorted(WORD_SWAPS, key=len, reverse=True)) + r")\b")
+STOCK_GROUNDS = (
+    "Stopped as part of an operation targeting the supply of drugs in the borough, the person matched the "
+    "profile given at the briefing and was stopped to prevent offences being committed.",
+    "Person stopped following a briefing on recent robberies in the vicinity; the person matched the general "
+    "description circulated to the team at the start of the shift.",
+)
+CANNED_OFFICER_SHARE = 0.08
+CANNED_REUSE = 0.75
+STOCK_SHARE = 0.012
 EIP_JUSTIFICATION_GOOD = (
     "Intelligence that the subject conceals drugs in his underwear, and he was seen to push an item down the front "
     "of his trousers when officers approached. Searched at the station by two officers of the same sex.",
@@ -198,6 +251,8 @@ class _Generator:
         self.officers = [(f"OFC-{self.random.randrange(1000, 9999)}", borough) for borough in range(len(BOROUGHS))
                          for _ in range(15)]
         self.cad = 1000
+        # The wording has its own stream, so the records' other fields are those of the same seed before.
+        self.wording = random.Random(seed ^ 0x6E5)
 
     # -- helpers --------------------------------------------------------------------------------------
     def chance(self, probability: float) -> bool:
@@ -378,6 +433,7 @@ class _Generator:
 
         # Grounds.
         r["grounds_text"] = self.grounds(suspicionless).format(street=f"{street}, {borough}", cad=self.next_cad())
+        r["grounds_own_words"] = not suspicionless
 
         # Conduct.
         activated = self.pick(((True, 94), (False, 4), (None, 2)))
@@ -438,6 +494,43 @@ class _Generator:
                           (GROUNDS_TOO_SHORT, 4), (("",), 3), (GROUNDS_WITH_FICTITIOUS_DETAILS, 2)))
         return self.random.choice(tier)
 
+    def vary(self, text: str) -> str:
+        """The template in one officer's words for one search: an opener, a few synonyms, a closer."""
+        rng = self.wording
+        for word, choices in SYNONYMS.items():
+            if word in text and rng.random() < 0.6:
+                text = text.replace(word, rng.choice(choices), 1)
+        text = _SWAP.sub(lambda m: rng.choice(WORD_SWAPS[m.group(1)]) if rng.random() < 0.6 else m.group(1), text)
+        if rng.random() < 0.9:
+            when = rng.choice(WHEN).format(hh=f"{rng.randrange(24):02d}", mm=f"{rng.randrange(60):02d}")
+            text = f"{when} {rng.choice(WHO)}{rng.choice(WHERE)}. {text}"
+        closers = rng.sample(CLOSE, rng.choice((0, 1, 1, 2)))
+        return " ".join([text, *closers])
+
+    def own_words(self, frame: pd.DataFrame) -> list[str | None]:
+        """Each record's grounds, varied, except for the copy-and-paste minority (in time order: an
+        officer's canned text is the first they wrote)."""
+        rng = self.wording
+        canned_officers = {officer for officer, _borough in self.officers if rng.random() < CANNED_OFFICER_SHARE}
+        first_text: dict[str, str] = {}
+        out: list[str | None] = []
+        for text, officer, own in zip(frame["grounds_text"], frame["officer_ref"], frame["grounds_own_words"]):
+            if not own or not text or len(str(text).split()) < 8:  # s60, blank and too-short grounds stay as they are
+                out.append(text)
+                continue
+            if rng.random() < STOCK_SHARE:
+                out.append(rng.choice(STOCK_GROUNDS))
+                continue
+            if officer in canned_officers:
+                if officer in first_text and rng.random() < CANNED_REUSE:
+                    out.append(first_text[officer])
+                    continue
+                first_text.setdefault(officer, self.vary(str(text)))
+                out.append(first_text[officer])
+                continue
+            out.append(self.vary(str(text)))
+        return out
+
     def outcome(self, power: str, child: bool) -> str:
         weights = [("nfa", 68), ("arrest", 15), ("community_resolution", 5), ("summons", 3), ("caution", 1),
                    ("other", 2)]
@@ -463,6 +556,8 @@ class _Generator:
         frame["authorised_at"] = frame["occurred_at"] - pd.to_timedelta(offsets, unit="h")
         frame = frame.sort_values("occurred_at", kind="stable").reset_index(drop=True)
         frame["source_ref"] = [f"MPS-SS-{number:06d}" for number in range(1, len(frame) + 1)]
+        frame["grounds_text"] = self.own_words(frame)
+        frame = frame.drop(columns=["grounds_own_words"])
         frame = frame.drop(columns=["power_code", "outcome_code_planned"])
         self.plant_rare_cases(frame)
         return _canonical(frame)

@@ -41,9 +41,10 @@ from stopsearch_app.domain.selection import AgeBand
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts import chart, registry
 from stopsearch_app.ui.charts.common import summary
-from stopsearch_app.ui.charts.panel import Cell, ChartPanel, ExportRole, FigureTableModel
+from stopsearch_app.ui.charts.panel import Cell, ChartPanel, FigureTableModel
 from stopsearch_app.ui.charts.style import GROUP_COLOURS, OKABE_ITO
 from stopsearch_app.ui.context import AppContext
+from stopsearch_app.ui.roles import ExportRole  # noqa: F401 - re-exported for the tests and callers
 from stopsearch_app.ui.tasks import TaskSlot
 
 CHART_KEYS = tuple(registry())  # every chart of the registry, in order
@@ -145,7 +146,9 @@ class DisparityView(QWidget):
         # A width fixed by the longest first choice: refilling the month lists must not change the
         # window's minimum size (the offscreen platform warns on every such change).
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        combo.setMinimumContentsLength(max([12, *(len(text) for text, _data in items)]))
+        # Capped: the longest area name would push the filter rows past a 1366-wide screen in large type
+        # (the open list shows it in full).
+        combo.setMinimumContentsLength(min(26, max([12, *(len(text) for text, _data in items)])))
         for text, data in items:
             combo.addItem(text, data)
         return combo

@@ -23,21 +23,18 @@ from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QComboBox, QFormLayout, QHBoxLayout, QLabel,
                                QMessageBox, QPlainTextEdit, QPushButton, QRadioButton, QScrollArea, QSplitter,
-                               QStackedWidget, QTableView, QVBoxLayout, QWidget)
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
 from stopsearch_app.store import reviews
-from stopsearch_app.store.reviews import FindingState, StaleFindingError, save_finding
+from stopsearch_app.store.reviews import FindingState, save_finding
 from stopsearch_app.ui.context import AppContext
-from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
+from stopsearch_app.ui.finding_form import FindingActivity, SaveOutcome
 from stopsearch_app.ui.optional_date import OptionalDate
-from stopsearch_app.ui.simple_models import ListTableModel
 
 BASE_POINT_SIZE = 17
 CARD_POINT_SIZE = 19
-ERROR_STYLE = "color: #a12a00; font-weight: bold;"
-OK_STYLE = "color: #1b5e20;"
 HINT = _("← → or PgUp/PgDn: cases (Alt+← → inside a text box) · Ctrl+S: save · Ctrl+1: case · Ctrl+2: charts · "
          "F11: full screen · Esc: leave full screen")
 
@@ -86,10 +83,11 @@ class PanelModeWindow(QWidget):
         title_font.setPointSize(BASE_POINT_SIZE + 7)
         title_font.setBold(True)
         self.title.setFont(title_font)
-        top.addWidget(self.title)
+        top.addWidget(self.title, 1)
         self.reason_label = QLabel(self)
         self.reason_label.setObjectName("panel_reason")
-        top.addWidget(self.reason_label, 1)
+        self.reason_label.setWordWrap(True)
+        self.reason_label.setFont(font)  # explicit: its style sheet would otherwise drop the large type
         self.previous_button = QPushButton(_("◀ Previous"), self)
         self.next_button = QPushButton(_("Next ▶"), self)
         self.case_button = QPushButton(_("Case"), self)
@@ -102,11 +100,12 @@ class PanelModeWindow(QWidget):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the keyboard has shortcuts; Tab stays in the form
             top.addWidget(button)
         layout.addLayout(top)
+        layout.addWidget(self.reason_label)  # its own line: the title row must fit a 1366-wide screen
 
         self.pages = QStackedWidget(self)
         self.pages.setObjectName("panel_pages")
         self.pages.addWidget(self._build_case_page())
-        self.charts_page = QWidget(self)
+        self.charts_page = QWidget(self)  # the charts view scrolls its charts itself
         self.charts_page.setObjectName("panel_charts")
         QVBoxLayout(self.charts_page).setContentsMargins(0, 0, 0, 0)
         self.pages.addWidget(self.charts_page)
@@ -117,6 +116,7 @@ class PanelModeWindow(QWidget):
         hint_font.setPointSize(BASE_POINT_SIZE - 5)
         self.hint.setFont(hint_font)
         self.hint.setStyleSheet("color: #555555;")
+        self.hint.setWordWrap(True)
         layout.addWidget(self.hint)
 
         self.previous_button.clicked.connect(self.previous_case)
@@ -144,7 +144,12 @@ class PanelModeWindow(QWidget):
         card_scroll.setWidget(self.card)
         card_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
-        form_widget = QWidget(splitter)
+        form_scroll = QScrollArea(splitter)
+        form_scroll.setObjectName("panel_form_scroll")
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        form_widget = QWidget(form_scroll)
         form_widget.setObjectName("panel_form")
         column = QVBoxLayout(form_widget)
         heading = QLabel(_("Panel finding"), form_widget)
@@ -154,6 +159,7 @@ class PanelModeWindow(QWidget):
         column.addWidget(heading)
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # a narrow form puts labels above
         vocab = review.vocabularies()
         self.questions: dict[str, QComboBox] = {}
         for question in vocab.panel_questions:
@@ -200,38 +206,32 @@ class PanelModeWindow(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
         column.addLayout(buttons)
-        self.message = QLabel(form_widget)
-        self.message.setObjectName("panel_message")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        column.addWidget(self.message)
         self.version_label = QLabel(form_widget)
         self.version_label.setObjectName("panel_version")
+        self.version_label.setWordWrap(True)
         column.addWidget(self.version_label)
-        self.audit_model = ListTableModel(
-            [(_("When"), lambda e: reviews.local_time_text(e.at)), (_("Who"), lambda e: e.who),
-             (_("Action"), lambda e: e.action), (_("What changed"), lambda e: e.summary)], [], form_widget)
-        self.audit_table = QTableView(form_widget)
-        self.audit_table.setObjectName("panel_audit")
-        self.audit_table.setModel(self.audit_model)
-        self.audit_table.verticalHeader().hide()
-        self.audit_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.audit_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.audit_table.horizontalHeader().setStretchLastSection(True)
+        self.activity = FindingActivity(lambda: self._context.engine, form_widget, prefix="panel",
+                                        trail_heading=_("Audit trail of the panel's finding"))
         small = QFont(self.font())
         small.setPointSize(BASE_POINT_SIZE - 5)
-        self.audit_table.setFont(small)
-        self.audit_table.setColumnWidth(0, 170)
-        self.audit_table.setColumnWidth(1, 150)
-        self.audit_table.setColumnWidth(2, 80)
-        self.audit_table.setWordWrap(True)
-        column.addWidget(self.audit_table, 1)
+        self.activity.trail_heading.setFont(small)
+        self.activity.audit_table.setFont(small)
+        self.activity.audit_table.horizontalHeader().setFont(small)
+        # Every event here is the panel's: no "finding" column.
+        self.activity.audit_table.set_column_widths(self.activity.audit_table.fontMetrics().horizontalAdvance("0"),
+                                                    (14, 9, 0, 6, 3, 12))
+        self.activity.audit_table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.activity.audit_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.message, self.audit_table = self.activity.message, self.activity.audit_table
+        self.audit_model = self.activity.audit_model
+        column.addWidget(self.activity, 1)
+        form_scroll.setWidget(form_widget)
 
         splitter.addWidget(card_scroll)
-        splitter.addWidget(form_widget)
+        splitter.addWidget(form_scroll)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([1100, 900])  # scaled to the window: the card gets a little more than the form
+        splitter.setSizes([900, 1100])  # scaled to the window: the form's labels and answers side by side
         splitter.setChildrenCollapsible(False)
 
         for combo in self.questions.values():
@@ -241,6 +241,8 @@ class PanelModeWindow(QWidget):
             box.textChanged.connect(self._mark_dirty)
         self.response_date_field.changed.connect(self._mark_dirty)
         self.save_button.clicked.connect(self.save)
+        self.activity.busy_changed.connect(self._set_busy)
+        self.activity.save_finished.connect(self._saved)
         order = [*self.questions.values(), *self.rag_buttons.values(), self.learning, self.good_practice,
                  self.police_response, self.response_date_set, self.response_date, self.save_button]
         for first, second in zip(order, order[1:]):
@@ -252,7 +254,7 @@ class PanelModeWindow(QWidget):
         box.setObjectName(name)
         box.setTabChangesFocus(True)  # Tab walks the form, as everywhere else
         box.setPlaceholderText(placeholder)
-        box.setFixedHeight(int(self.fontMetrics().height() * 3.4))
+        box.setFixedHeight(int(self.fontMetrics().height() * 2.6))  # Save stays in view at 768 lines
         return box
 
     def _shortcuts(self) -> None:
@@ -299,6 +301,10 @@ class PanelModeWindow(QWidget):
         return next(iter(self.questions.values()))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        if self.is_saving():  # its answer (saved, or why not) must reach the form before it goes
+            self.activity.set_message(_("Still saving: close the window when the save has finished."), error=True)
+            event.ignore()
+            return
         self._keep_draft()
         if self.drafts and self.confirm_close_with_drafts:
             answer = QMessageBox.question(
@@ -332,7 +338,7 @@ class PanelModeWindow(QWidget):
             self._set_form_enabled(False)
             return
         index = max(0, min(index, len(self.cases) - 1))
-        if index == self.index and self.record is not None:
+        if (index == self.index and self.record is not None) or self.is_saving():
             return
         self._keep_draft()
         self.index = index
@@ -344,14 +350,19 @@ class PanelModeWindow(QWidget):
         place = next(i for i, m in enumerate(same, start=1) if m is member)
         self.title.setText((_("Must-see case") if must_see else _("Sample case")) + f" {place} " + _("of")
                            + f" {len(same)}")
-        self.reason_label.setText("   " + _(review.REASON_LABELS.get(member.reason, member.reason)))
+        self.reason_label.setText(_(review.REASON_LABELS.get(member.reason, member.reason)))
         self.reason_label.setStyleSheet("color: #a12a00; font-weight: bold;" if must_see else "")
         self.card.setText(self._card_html(self.record))
         self._reload_state(fill=True)
-        self.previous_button.setEnabled(index > 0)
-        self.next_button.setEnabled(index < len(self.cases) - 1)
+        self._update_navigation()
         self.show_case_page()
         self.case_changed.emit(index)
+
+    def _update_navigation(self) -> None:
+        # No move while a save runs: its answer belongs to the case on screen.
+        free = not self.is_saving()
+        self.previous_button.setEnabled(free and self.index > 0)
+        self.next_button.setEnabled(free and self.index < len(self.cases) - 1)
 
     def _card_html(self, record: reviews.PanelRecord) -> str:
         e = html.escape
@@ -383,8 +394,7 @@ class PanelModeWindow(QWidget):
             else:
                 self._fill(dict(self.state.fields) if self.state is not None and self.state.active else None)
                 self._dirty = False
-        self.audit_model.set_rows(reviews.audit_trail(self._context.engine, self.record.record_id, review.PANEL))
-        self.audit_table.resizeRowsToContents()
+        self.activity.show_trail(reviews.audit_trail(self._context.engine, self.record.record_id, review.PANEL))
         self._set_form_enabled(True)
         self._update_version()
 
@@ -442,34 +452,39 @@ class PanelModeWindow(QWidget):
         if self.record is not None and self._dirty:
             self.drafts[self.record.record_id] = self.form_fields()
 
-    def _set_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+    def is_saving(self) -> bool:
+        return self.activity.is_saving()
 
     def save(self) -> bool:
-        if self.record is None:
+        """Start saving the shown case's form on the worker (False: nothing to save, or a save running)."""
+        if self.record is None or self.is_saving():
             return False
-        record = self.record
-        try:
-            command = save_finding(self._context.engine, record.record_id, review.PANEL, self.form_fields(),
-                                   who=self._context.user_name, why=_("panel meeting") + f": {self.sample.name}",
-                                   based_on=self.state)
-            state = command.do()
-        except StaleFindingError as conflict:
-            self._keep_draft()
-            self._reload_state(fill=False)
-            self._set_message(str(conflict), error=True)
-            return False
-        except REFUSALS as refused:  # the draft stays in the form; one line says why
-            self._keep_draft()
-            self._set_message(refusal_text(refused), error=True)
-            return False
-        self.drafts.pop(record.record_id, None)
-        self._dirty = False
-        self._reload_state(fill=True)
-        self._set_message(_("Panel finding saved") + f" (v{state.version})")
-        self.finding_saved.emit(record.record_id)
-        return True
+        engine, record_id, fields, based_on = self._context.engine, self.record.record_id, self.form_fields(), self.state
+        who, why = self._context.user_name, _("panel meeting") + f": {self.sample.name}"
+        self._keep_draft()  # until the save is confirmed, the form's content is a draft like any other
+        return self.activity.submit(
+            lambda: save_finding(engine, record_id, review.PANEL, fields, who=who, why=why, based_on=based_on),
+            record_id=record_id, kind=review.PANEL, trail_kind=review.PANEL, done_text=_("Panel finding saved"))
+
+    def _set_busy(self, busy: bool) -> None:
+        self._set_form_enabled(not busy and self.record is not None)
+        self._update_navigation()
+
+    def _saved(self, outcome: SaveOutcome) -> None:
+        if outcome.saved:
+            self.drafts.pop(outcome.record_id, None)
+            self.finding_saved.emit(outcome.record_id)
+        if self.record is None or outcome.record_id != self.record.record_id or not outcome.state_read:
+            self._update_version()
+            return
+        # A refusal or a stale version keeps the form as typed (and its draft); the next save is based on
+        # the version now stored, which the trail shows.
+        self.state = outcome.state
+        self.activity.show_trail(outcome.trail or [])
+        if outcome.saved:
+            self._dirty = False
+            self._fill(dict(self.state.fields) if self.state is not None and self.state.active else None)
+        self._update_version()
 
     # --- pages --------------------------------------------------------------------------------------
     def show_case_page(self) -> None:

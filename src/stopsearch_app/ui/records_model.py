@@ -17,11 +17,11 @@ from stopsearch_app.store.checks import findings_text
 from stopsearch_app.store.queries import CODED_FIELD_OF_COLUMN, TABLE_COLUMNS, fetch_rows, format_timestamp
 from stopsearch_app.ui.context import AppContext
 from stopsearch_app.ui.paged_model import PagedIdModel
-from stopsearch_app.ui.roles import TableRecordIdRole as RecordIdRole
+from stopsearch_app.ui.roles import SearchIdRole
 
 NOT_RECORDED = _("not recorded")
 _SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
-                 RecordIdRole)
+                 SearchIdRole)
 _GREY = QBrush(QColor("#6b6b6b"))
 
 
@@ -54,7 +54,7 @@ class RecordsTableModel(PagedIdModel):
         row, column = index.row(), index.column()
         if not (0 <= row < len(self._ids) and 0 <= column < len(TABLE_COLUMNS)):
             return None
-        if role == RecordIdRole:
+        if role == SearchIdRole:
             return int(self._ids[row])
         values = self.row(row)
         if values is None:

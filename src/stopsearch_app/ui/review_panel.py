@@ -2,9 +2,9 @@
 first, filterable by rule, team/station and month) and the finding form for the selected record, with
 its audit trail (issue 5).
 
-Saving goes through the command objects of :mod:`stopsearch_app.store.reviews` (one small transaction
-each, on the UI thread: a finding is a few rows). A stale-version conflict is shown in the form and the
-user's edits stay in it.
+Saving goes through the command objects of :mod:`stopsearch_app.store.findings`, run off the UI thread
+by :class:`~stopsearch_app.ui.finding_form.FindingActivity` (the status line and audit trail the panel's
+form shares). A stale-version conflict or a refusal is shown in the form and the user's edits stay in it.
 """
 
 from __future__ import annotations
@@ -21,19 +21,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 from stopsearch_app.domain import review
 from stopsearch_app.i18n import _
 from stopsearch_app.store import reviews
-from stopsearch_app.store.reviews import (ChangeFinding, FindingState, QueueFilter, RecordFinding, StaleFindingError,
-                                          UndoFinding)
+from stopsearch_app.store.reviews import ChangeFinding, FindingState, QueueFilter, RecordFinding, UndoFinding
 from stopsearch_app.ui.context import AppContext
-from stopsearch_app.ui.finding_errors import REFUSALS, refusal_text
+from stopsearch_app.ui.finding_form import FindingActivity, SaveOutcome
 from stopsearch_app.ui.roles import RecordIdRole, SearchIdRole
 from stopsearch_app.ui.optional_date import OptionalDate
 from stopsearch_app.ui.paged_model import PagedIdModel
-from stopsearch_app.ui.simple_models import ListTableModel
 from stopsearch_app.ui.tasks import RefreshWhenShown, TaskSlot
 
 ALL = ""
-ERROR_STYLE = "color: #a12a00; font-weight: bold;"
-OK_STYLE = "color: #1b5e20;"
 _GREY = QBrush(QColor("#6b6b6b"))
 _SERVED_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
                  Qt.ItemDataRole.FontRole, SearchIdRole, RecordIdRole)
@@ -234,12 +230,16 @@ class ReviewPanel(QWidget):
         self.version_label = QLabel(self)
         self.version_label.setObjectName("finding_version")
         self.version_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.version_label.setWordWrap(True)
         layout.addWidget(self.version_label)
 
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above their fields when narrow
         self.outcome = QComboBox(self)
         self.outcome.setObjectName("finding_outcome")
         self.outcome.addItem(_("— choose an outcome —"), None)
+        self.outcome.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.outcome.setMinimumContentsLength(18)  # the form narrows with the splitter; the list shows all
         for term in review.vocabularies().supervisor_outcomes:
             self.outcome.addItem(_(term.label), term.key)
             self.outcome.setItemData(self.outcome.count() - 1, _(term.description), Qt.ItemDataRole.ToolTipRole)
@@ -282,42 +282,31 @@ class ReviewPanel(QWidget):
         self.change_button.setObjectName("finding_change")
         self.undo_button = QPushButton(_("Undo last change"), self)
         self.undo_button.setObjectName("finding_undo")
-        self.export_button = QPushButton(_("Export audit trail…"), self)
-        self.export_button.setObjectName("finding_export_audit")
         for button in (self.save_button, self.change_button, self.undo_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        buttons.addWidget(self.export_button)
         layout.addLayout(buttons)
-        self.message = QLabel(self)
-        self.message.setObjectName("finding_message")
-        self.message.setWordWrap(True)
-        self.message.setTextFormat(Qt.TextFormat.PlainText)
-        layout.addWidget(self.message)
-
-        layout.addWidget(QLabel(_("Audit trail of this record (every finding, change and undo; never edited)"), self))
-        self.audit_model = ListTableModel(
-            [(_("When (London)"), lambda e: reviews.local_time_text(e.at)), (_("Who"), lambda e: e.who),
-             (_("Finding"), lambda e: e.kind), (_("Action"), lambda e: e.action), (_("v"), lambda e: e.version),
-             (_("Why"), lambda e: e.why), (_("What changed"), lambda e: e.summary)], [], self,
-            tooltip=lambda e, c: e.summary if c == 6 else e.why if c == 5 else None)
-        self.audit_table = QTableView(self)
+        self.activity = FindingActivity(lambda: self._context.engine, self, prefix="finding",
+                                        trail_heading=_("Audit trail of this record (every finding, change and "
+                                                        "undo; never edited)"))
+        self.message, self.audit_table = self.activity.message, self.activity.audit_table
+        self.audit_model = self.activity.audit_model
         self.audit_table.setObjectName("audit_table")
-        self.audit_table.setModel(self.audit_model)
-        self.audit_table.verticalHeader().hide()
-        self.audit_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        for column, width in enumerate((108, 90, 78, 58, 24, 120)):
-            self.audit_table.setColumnWidth(column, width)
-        self.audit_table.horizontalHeader().setStretchLastSection(True)
-        self.audit_table.setWordWrap(True)
-        self.audit_table.setMinimumHeight(140)
-        layout.addWidget(self.audit_table, 1)
+        layout.addWidget(self.activity, 1)
+        self.export_button = QPushButton(_("Export audit trail…"), self)
+        self.export_button.setObjectName("finding_export_audit")
+        export_row = QHBoxLayout()
+        export_row.addStretch(1)
+        export_row.addWidget(self.export_button)
+        layout.addLayout(export_row)
 
         self.outcome.currentIndexChanged.connect(self._on_outcome)
         self.save_button.clicked.connect(self.save)
         self.change_button.clicked.connect(self.change)
         self.undo_button.clicked.connect(self.undo)
         self.export_button.clicked.connect(self.export_audit)
+        self.activity.busy_changed.connect(lambda _busy: self._update_buttons())
+        self.activity.save_finished.connect(self._saved)
         self.setTabOrder(self.outcome, self.note)
         self.setTabOrder(self.note, self.bwv_viewed)
         self.setTabOrder(self.bwv_viewed, self.follow_up_set)
@@ -330,13 +319,14 @@ class ReviewPanel(QWidget):
 
     # --- showing a record ---------------------------------------------------------------------------
     def show_record(self, search_id: int | None) -> None:
-        self._set_message("")
+        if not self.is_saving():  # "Saving…" stays until the answer comes
+            self._set_message("")
         if search_id is None or search_id < 0:
             self.record, self.state = None, None
             self.heading.setText(_("Select a record in the queue to review it."))
             self._set_rules(())
             self._fill(None)
-            self.audit_model.set_rows([])
+            self.activity.show_trail([])
             self._update_buttons()
             return
         self.record = reviews.record_for_review(self._context.engine, self._context.labels, int(search_id))
@@ -349,8 +339,7 @@ class ReviewPanel(QWidget):
         self.state = reviews.current_finding(self._context.engine, self.record.record_id, review.SUPERVISOR)
         if fill:
             self._fill(self.state if self.state is not None and self.state.active else None)
-        self.audit_model.set_rows(reviews.audit_trail(self._context.engine, self.record.record_id))
-        self.audit_table.resizeRowsToContents()  # a record's few events: cheap, and the changes read in full
+        self.activity.show_trail(reviews.audit_trail(self._context.engine, self.record.record_id))
         self._update_buttons()
 
     def _set_rules(self, flagged: tuple[tuple[str, str, str], ...]) -> None:
@@ -400,14 +389,15 @@ class ReviewPanel(QWidget):
 
     def _update_buttons(self) -> None:
         has_record = self.record is not None
+        editable = has_record and not self.is_saving()  # one save at a time: the form waits for its answer
         active = self.state is not None and self.state.active
         for widget in (self.outcome, self.note, self.bwv_viewed, self.reason, self.rules_box):
-            widget.setEnabled(has_record)
-        self.follow_up_field.set_editable(has_record)
-        self.save_button.setEnabled(has_record and not active)
-        self.change_button.setEnabled(has_record and active)
-        self.undo_button.setEnabled(has_record and self.state is not None)
-        self.export_button.setEnabled(has_record)
+            widget.setEnabled(editable)
+        self.follow_up_field.set_editable(editable)
+        self.save_button.setEnabled(editable and not active)
+        self.change_button.setEnabled(editable and active)
+        self.undo_button.setEnabled(editable and self.state is not None)
+        self.export_button.setEnabled(editable)
         if not has_record:
             self.version_label.setText("")
         elif self.state is None:
@@ -419,29 +409,29 @@ class ReviewPanel(QWidget):
                 + reviews.local_time_text(self.state.updated_at))
 
     def _set_message(self, text: str, *, error: bool = False) -> None:
-        self.message.setText(text)
-        self.message.setStyleSheet(ERROR_STYLE if error else OK_STYLE)
+        self.activity.set_message(text, error=error)
 
     # --- commands -----------------------------------------------------------------------------------
+    def is_saving(self) -> bool:
+        return self.activity.is_saving()
+
     def _run(self, make_command, done_text: str) -> bool:
+        """Start the command on the worker (False: no record, or a save still running)."""
         if self.record is None:
             return False
-        try:
-            command = make_command()
-            state = command.do()
-        except StaleFindingError as conflict:
-            # Keep the user's edits in the form; show the other person's finding in the trail, and base the
-            # next change on the version now stored.
-            self._reload_state(fill=False)
-            self._set_message(str(conflict), error=True)
-            return False
-        except REFUSALS as refused:  # the form keeps the user's text; one line says why
-            self._set_message(refusal_text(refused), error=True)
-            return False
-        self._reload_state(fill=True)
-        self._set_message(done_text + f" (v{state.version})")
-        self.finding_saved.emit(self.record.record_id)
-        return True
+        return self.activity.submit(make_command, record_id=self.record.record_id, kind=review.SUPERVISOR,
+                                    trail_kind=None, done_text=done_text)
+
+    def _saved(self, outcome: SaveOutcome) -> None:
+        if self.record is None or outcome.record_id != self.record.record_id or not outcome.state_read:
+            return
+        # After a refusal or a stale version the form keeps the user's edits; the next change is based on
+        # the version now stored (the other person's finding shows in the trail).
+        self.state = outcome.state
+        self.activity.show_trail(outcome.trail or [])
+        if outcome.saved:
+            self._fill(self.state if self.state is not None and self.state.active else None)
+            self.finding_saved.emit(self.record.record_id)
 
     def _allowed_rules(self) -> list[str]:
         return list(self._rule_boxes)
@@ -525,3 +515,4 @@ class SupervisorReviewPage(QWidget):
 
     def wait_idle(self) -> None:
         self.queue.wait_idle()
+        self.panel.activity.wait()

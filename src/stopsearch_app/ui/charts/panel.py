@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QHea
 from stopsearch_app.domain.statistics import SUPPRESSED_TEXT, format_cell
 from stopsearch_app.i18n import _
 from stopsearch_app.ui.charts.style import OKABE_ITO, TEXT_COLOUR
+from stopsearch_app.ui.roles import ExportRole
 
-ExportRole = Qt.ItemDataRole.UserRole + 1  # a cell's number (None when there is none)
 
 
 @dataclass(frozen=True)
