@@ -142,6 +142,10 @@ def national(folder: Path, rows: int, count: int) -> None:
               f"load average {load()}", flush=True)
     print(f"national: the last file imported {seconds[-1] / seconds[0]:.2f}x the time of the first (target <= 1.3x); "
           f"database {database.stat().st_size / 2**30:.1f} GiB")
+    result = check_end_to_end(f"sqlite:///{database}")
+    print(f"national: stopsearch check over {result['records']:,} records in {result['seconds']:.1f} s, peak "
+          f"{result['peak_rss_mib']:,.0f} MiB (target < 2048 MiB in every process, checked in parts); "
+          f"load average {load()}", flush=True)
 
 
 if __name__ == "__main__":

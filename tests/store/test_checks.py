@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from stopsearch_app.domain.charter import check
 from stopsearch_app.domain.charter.ruleset import default_ruleset
 from stopsearch_app.store.checks import (latest_run, record_verdicts, rule_orders, run_check, verdict_counts,
                                          with_verdict)
 from stopsearch_app.domain.selection import Selection
+from stopsearch_app.store.frames import load_records, local_fields_by_batch
 from stopsearch_app.store.queries import Labels, RecordQuery, matching_ids
 from stopsearch_app.store.schema import check_run, record_check
 from tests.helpers import import_paths
@@ -21,13 +23,15 @@ def synthetic(engine, tmp_path, rows=400):
 
 def test_verdicts_round_trip_with_reasons(engine, tmp_path):
     synthetic(engine, tmp_path)
-    summary = run_check(engine, run_by="tester")
-    search_id = int(summary.result.verdicts.index[0])
+    run_check(engine, run_by="tester")
+    records = load_records(engine).set_index("search_id", drop=False)
+    result = check(records, default_ruleset(), local_fields_by_batch(engine))
+    search_id = int(result.verdicts.index[0])
     stored = {v.rule_id: v for v in record_verdicts(engine, search_id)}
-    for rule_id in summary.result.rule_ids:
-        expected_code = int(summary.result.verdicts.at[search_id, rule_id])
+    for rule_id in result.rule_ids:
+        expected_code = int(result.verdicts.at[search_id, rule_id])
         assert int(stored[rule_id].verdict) == expected_code
-        assert stored[rule_id].reason == summary.result.reason(rule_id).loc[search_id]
+        assert stored[rule_id].reason == result.reason(rule_id).loc[search_id]
     assert stored["S1"].citation and stored["S1"].basis == "law"
 
 
@@ -41,15 +45,15 @@ def test_re_check_replaces_verdicts_and_keeps_run_history(engine, tmp_path):
         assert connection.execute(select(func.count()).select_from(check_run)).scalar_one() == 2
     assert latest_run(engine)["ruleset_hash"] == stricter.content_hash != default_ruleset().content_hash
     counts = verdict_counts(engine)
-    assert counts.at["G1", "fail"] > first.result.summary()["G1"]["fail"]
-    assert counts.at["G1", "fail"] == second.result.summary()["G1"]["fail"]
+    assert counts.at["G1", "fail"] > first.rules_json()["G1"]["fail"]
+    assert counts.at["G1", "fail"] == second.rules_json()["G1"]["fail"]
 
 
 def test_verdict_filter_and_priority_order(engine, tmp_path):
     synthetic(engine, tmp_path)
     summary = run_check(engine, run_by="tester")
     labels = Labels(engine)
-    expected = summary.result.summary((summary.result.child_status == "child").to_numpy())["S1"]["fail"]
+    expected = summary.rules_json(children_only=True)["S1"]["fail"]
     narrowed = with_verdict(engine, RecordQuery(Selection.all_searches(age="child")), "S1", "fail")
     assert len(matching_ids(engine, narrowed, labels)) == expected > 0
     review = matching_ids(engine, RecordQuery(Selection.all_searches(age="child"), needs_review=True), labels, "findings")
@@ -58,4 +62,4 @@ def test_verdict_filter_and_priority_order(engine, tmp_path):
     ordered = [priority[int(i)] for i in review]
     assert ordered == sorted(ordered, reverse=True) and min(ordered) > 0
     order = rule_orders(engine)[summary.run_id]
-    assert order == list(summary.result.pack_order)
+    assert order == list(summary.pack_order)

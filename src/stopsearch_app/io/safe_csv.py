@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
@@ -36,11 +37,23 @@ def safe_cell(value: object) -> object:
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    count = 0
+    with csv_writer(path, header) as write:
+        return write(rows)
+
+
+@contextmanager
+def csv_writer(path: Path, header: Sequence[str]) -> Iterator[Callable[[Iterable[Sequence[object]]], int]]:
+    """An open Excel-safe CSV: the function yielded writes rows (returning how many), for a file
+    written piece by piece (a check's findings, one part of the records at a time)."""
     with Path(path).open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\r\n")
         writer.writerow(list(header))
-        for row in rows:
-            writer.writerow([safe_cell(value) for value in row])
-            count += 1
-    return count
+
+        def write(rows: Iterable[Sequence[object]]) -> int:
+            count = 0
+            for row in rows:
+                writer.writerow([safe_cell(value) for value in row])
+                count += 1
+            return count
+
+        yield write

@@ -7,6 +7,7 @@ Exit status: 0 success, 1 the data or the request was bad (one line on stderr), 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -175,6 +176,7 @@ def _record_query(args: argparse.Namespace):
 
 def cmd_check(args: argparse.Namespace) -> tuple[dict, int]:
     from stopsearch_app.domain.charter.ruleset import RuleSetError, find_ruleset
+    from stopsearch_app.io.safe_csv import csv_writer
     from stopsearch_app.settings import default_user_name
     from stopsearch_app.store.checks import run_check
 
@@ -184,12 +186,22 @@ def cmd_check(args: argparse.Namespace) -> tuple[dict, int]:
         raise BadRequest(f"rule set: {error}") from error
     engine = _engine(args)
     record_query = _record_query(args)
-    with progress_bar(args.json) as progress:
-        summary = run_check(engine, ruleset, None if record_query == type(record_query)() else record_query,
-                            run_by=default_user_name() or "cli", progress=progress)
+    written = 0
+    with contextlib.ExitStack() as stack:
+        on_part = None
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            # Excel-safe: a record reference such as "=1+1-2" must open as text, never run as a formula.
+            write = stack.enter_context(csv_writer(args.out, CHECK_CSV_COLUMNS))
+
+            def on_part(result, records) -> None:
+                nonlocal written
+                written += write(_check_csv_rows(result, records, args.children_only))
+        with progress_bar(args.json) as progress:
+            summary = run_check(engine, ruleset, None if record_query == type(record_query)() else record_query,
+                                run_by=default_user_name() or "cli", progress=progress, on_part=on_part)
     result = summary.as_json(children_only=args.children_only)
     if args.out:
-        written = _write_check_csv(args.out, summary, args.children_only)
         result["out"] = str(args.out)
         result["out_rows"] = written
     lines = [f"rule set: {ruleset.label}", f"records checked: {summary.records_checked:,} "
@@ -204,28 +216,24 @@ def cmd_check(args: argparse.Namespace) -> tuple[dict, int]:
     return result, EXIT_OK
 
 
-def _write_check_csv(path: Path, summary, children_only: bool) -> int:
-    """record_id,rule_id,verdict,reason: one line per record and rule (cli.md)."""
-    result = summary.result
+CHECK_CSV_COLUMNS = ("record_id", "rule_id", "verdict", "reason")
+
+
+def _check_csv_rows(result, records, children_only: bool):
+    """record_id,rule_id,verdict,reason: one line per record and rule (cli.md), for one part's records."""
     mask = (result.child_status == "child").to_numpy() if children_only else None
     long = result.findings(mask, verdicts=None)
-    labels = _record_ids(summary)
-    long.insert(0, "record_id", long.pop("record").map(labels))
+    long.insert(0, "record_id", long.pop("record").map(_record_ids(records)))
     long["verdict"] = long["verdict"].astype(str)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from stopsearch_app.io.safe_csv import write_csv
-
-    # Excel-safe: a record reference such as "=1+1-2" must open as text, never run as a formula.
-    columns = ["record_id", "rule_id", "verdict", "reason"]
+    columns = list(CHECK_CSV_COLUMNS)
     frame = long[columns].astype(object).where(long[columns].notna(), None)
-    return write_csv(path, columns, frame.itertuples(index=False, name=None))
+    return frame.itertuples(index=False, name=None)
 
 
-def _record_ids(summary) -> dict[int, str]:
+def _record_ids(frame) -> dict[int, str]:
     """search id -> the stable record id (a local extract's own source_ref)."""
     from stopsearch_app.domain.identity import record_id
 
-    frame = summary.records
     return {int(sid): record_id(str(force), str(month), int(fp), int(occ), ref if isinstance(ref, str) else None)
             for sid, force, month, fp, occ, ref in zip(frame["search_id"], frame["force"], frame["month"],
                                                      frame["fingerprint"], frame["occurrence"], frame["source_ref"])}

@@ -3,30 +3,49 @@
 A run checks every stored record (or a filtered set) with one rule set and replaces their previous
 verdicts in one transaction; the run row keeps the rule set as it was (ID, version, hash and every
 rule's metadata), so a supervisor can see exactly what checked a record.
+
+A run over every record goes in parts, so memory stays bounded at ten million records: the rules that
+compare records with each other (K2 repeat searches, G5 copied grounds) group only records that record
+the fields they group on (``domain.charter.grouping_fields``: a person reference, grounds), which
+police.uk sources never carry. So every batch whose source may carry them (the local extracts) is
+checked in one part, and the police.uk batches in parts of at most ``PART_RECORDS`` records (a big
+batch split by record id). Each part's verdicts are stored as soon as it is checked, inside the run's
+one transaction (``store/verdict_store.py``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, func, select, update
 
-from stopsearch_app.domain.charter.engine import CheckResult, check, unpack_verdicts
+from stopsearch_app.domain.charter.engine import CheckResult, check, grouping_fields, unpack_verdicts
 from stopsearch_app.domain.charter.ruleset import RuleSet, default_ruleset
 from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
+from stopsearch_app.domain.records import PUBLIC_FIELDS, SourceFormat
 from stopsearch_app.io.errors import ImportCancelled
+from stopsearch_app.store import columnar
 from stopsearch_app.store.frames import load_records, local_fields_by_batch
 from stopsearch_app.store.queries import Labels, RecordQuery, where_clause
-from stopsearch_app.store.schema import check_reason, check_run, record_check, search
+from stopsearch_app.store.schema import check_reason, check_run, import_batch, record_check, search
+from stopsearch_app.store.verdict_store import SEVERITY_RANK, VerdictWriter, review_priority
 
-SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
-INSERT_ROWS = 50_000
+PART_RECORDS = 1_000_000
 Progress = Callable[[int, int, str], None]
+PartCallback = Callable[[CheckResult, pd.DataFrame], None]
+
+
+@dataclass(frozen=True)
+class CheckPart:
+    """Records of these import batches, with ids in ``id_range`` when a batch is split."""
+    batch_ids: tuple[int, ...]
+    records: int
+    id_range: tuple[int, int] | None = None
 
 
 @dataclass
@@ -37,12 +56,13 @@ class CheckRunSummary:
     children: int
     seconds: float
     assessable_rules: list[str]
-    result: CheckResult  # verdicts indexed by search id
-    records: pd.DataFrame  # the records checked (search_id, identity columns, ...)
+    pack_order: tuple[str, ...]
+    parts: int
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # per rule, per verdict key
+    child_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # the same, children only
 
     def rules_json(self, children_only: bool = False) -> dict[str, dict[str, int]]:
-        mask = (self.result.child_status == "child").to_numpy() if children_only else None
-        return self.result.summary(mask)
+        return self.child_counts if children_only else self.counts
 
     def as_json(self, children_only: bool = False) -> dict:
         return {"ruleset": self.ruleset.id, "ruleset_version": self.ruleset.version, "run_id": self.run_id,
@@ -51,128 +71,121 @@ class CheckRunSummary:
                 "rules": self.rules_json(children_only)}
 
 
-def review_priority(result: CheckResult, ruleset: RuleSet) -> np.ndarray:
-    """0 when nothing needs a person; otherwise higher first. Strip-search (S) and legal-basis (L)
-    fails lead, then other fails, then reviews, each ordered by the rule's severity."""
-    priority = np.zeros(len(result), dtype=np.int16)
-    for rule_id in result.rule_ids:
-        rule = ruleset.rule(rule_id)
-        codes = result.verdicts[rule_id].to_numpy()
-        severity = SEVERITY_RANK.get(rule.severity, 1)
-        fail_score = severity + (30 if rule_id[0] in "SL" else 20)
-        review_score = severity + 10
-        score = np.where(codes == int(Verdict.FAIL), fail_score, np.where(codes == int(Verdict.REVIEW), review_score, 0))
-        np.maximum(priority, score, out=priority)
-    return priority
+class _Tally:
+    """The run's figures, added up part by part (what ``CheckResult.summary`` gives for one frame)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, np.ndarray] = {}
+        self.child_counts: dict[str, np.ndarray] = {}
+        self.assessable: dict[str, int] = {}
+        self.rule_ids: tuple[str, ...] = ()
+        self.records = 0
+        self.children = 0
+
+    def add(self, result: CheckResult) -> None:
+        self.rule_ids = result.rule_ids
+        matrix = result.verdicts.to_numpy()
+        child = (result.child_status == "child").to_numpy()
+        self.records += len(result)
+        self.children += int(child.sum())
+        for column, rule_id in enumerate(result.rule_ids):
+            codes = matrix[:, column].astype(np.intp)
+            size = len(Verdict) + 1
+            self.counts[rule_id] = self.counts.get(rule_id, 0) + np.bincount(codes, minlength=size)
+            self.child_counts[rule_id] = self.child_counts.get(rule_id, 0) + np.bincount(codes[child], minlength=size)
+            self.assessable[rule_id] = self.assessable.get(rule_id, 0) + int(result.coverage.at[rule_id, "assessable"])
+
+    def as_dict(self, counts: dict[str, np.ndarray]) -> dict[str, dict[str, int]]:
+        return {rule_id: {key: int(counts[rule_id][int(Verdict.from_key(key))]) if rule_id in counts else 0
+                          for key in VERDICT_KEYS} for rule_id in self.rule_ids}
+
+
+def plan_parts(connection: Connection, ruleset: RuleSet, part_records: int = PART_RECORDS) -> list[CheckPart]:
+    """Every stored record in parts that no cross-record rule needs to see together (module docstring)."""
+    batches = connection.execute(select(import_batch.c.id, import_batch.c.format, import_batch.c.imported)
+                                 .where(import_batch.c.imported > 0).order_by(import_batch.c.id)).all()
+    if grouping_fields(ruleset) & PUBLIC_FIELDS:  # a public field links records: one part
+        return [CheckPart(tuple(row.id for row in batches), sum(row.imported for row in batches))]
+    public = {source.value for source in SourceFormat if source.is_public}
+    linked = [row for row in batches if row.format not in public]
+    parts = [CheckPart(tuple(row.id for row in linked), sum(row.imported for row in linked))] if linked else []
+    current: list[int] = []
+    size = 0
+    for row in batches:
+        if row.format not in public:
+            continue
+        if row.imported > part_records:
+            parts.extend(_split(connection, row.id, part_records))
+            continue
+        if current and size + row.imported > part_records:
+            parts.append(CheckPart(tuple(current), size))
+            current, size = [], 0
+        current.append(row.id)
+        size += row.imported
+    if current:
+        parts.append(CheckPart(tuple(current), size))
+    return parts
+
+
+def _split(connection: Connection, batch_id: int, part_records: int) -> list[CheckPart]:
+    """A batch bigger than a part, in id ranges of ``part_records`` records (ids from the columnar copy)."""
+    ids = columnar.stored_table(connection, ["search_id"], [batch_id]).column("search_id").to_numpy()
+    return [CheckPart((batch_id,), len(ids[start:start + part_records]),
+                      (int(ids[start]), int(ids[min(start + part_records, len(ids)) - 1])))
+            for start in range(0, len(ids), part_records)]
 
 
 def run_check(engine: Engine, ruleset: RuleSet | None = None, record_query: RecordQuery | None = None, *,
-              run_by: str, progress: Progress | None = None,
-              is_cancelled: Callable[[], bool] | None = None) -> CheckRunSummary:
-    """Check the records and store the verdicts (one transaction); returns the run and its result."""
+              run_by: str, progress: Progress | None = None, is_cancelled: Callable[[], bool] | None = None,
+              on_part: PartCallback | None = None, part_records: int = PART_RECORDS) -> CheckRunSummary:
+    """Check the records and store the verdicts (one transaction); returns the run's figures.
+    ``on_part(result, records)`` sees each part's verdicts and records (the CLI's ``--out`` file)."""
     ruleset = ruleset or default_ruleset()
     started = datetime.now(UTC)
-    if progress:
-        progress(0, 3, "loading records")
     labels = Labels(engine)
-    records = load_records(engine, record_query, labels).set_index("search_id", drop=False)
-    if progress:
-        progress(1, 3, f"checking {len(records):,} records against {len(ruleset.enabled_rules)} rules")
-    result = check(records, ruleset, local_fields_by_batch(engine))
-    if is_cancelled and is_cancelled():
-        raise ImportCancelled("check")
-    if progress:
-        progress(2, 3, f"storing {len(records):,} verdicts")
-    seconds = (datetime.now(UTC) - started).total_seconds()
-    assessable = result.assessable_rules()
+    everything = record_query is None or record_query == RecordQuery()
+    tally = _Tally()
     with engine.begin() as connection:
+        local_fields = local_fields_by_batch(connection)
+        parts = plan_parts(connection, ruleset, part_records) if everything else []
+        total = sum(part.records for part in parts)
         run_id = connection.execute(check_run.insert().values(
             ruleset_id=ruleset.id, ruleset_version=ruleset.version, ruleset_hash=ruleset.content_hash,
-            ruleset_json=json.dumps(ruleset.as_data(), default=str), rule_order=",".join(result.pack_order),
-            run_by=run_by, started_at=started, seconds=seconds, records_checked=len(records),
-            assessable_rules=json.dumps(assessable))).inserted_primary_key[0]
-        _store_verdicts(connection, run_id, result, ruleset, record_query is None, is_cancelled)
-    if progress:
-        progress(3, 3, "done")
-    children = int((result.child_status == "child").sum())
-    return CheckRunSummary(run_id, ruleset, len(records), children, seconds, assessable, result, records)
-
-
-def _store_verdicts(connection: Connection, run_id: int, result: CheckResult, ruleset: RuleSet, everything: bool,
-                    is_cancelled: Callable[[], bool] | None) -> None:
-    reason_rows = []
-    code_columns = []
-    for rule_id in result.pack_order:
-        if rule_id in result.reasons:
-            reasons = result.reasons[rule_id]
-            reason_rows.extend({"run_id": run_id, "rule_id": rule_id, "code": code, "text": str(text)}
-                               for code, text in enumerate(reasons.categories))
-            code_columns.append(np.asarray(reasons.codes, dtype=np.int32).clip(min=0).astype("<u2"))
-        else:  # a disabled rule: no reason
-            code_columns.append(np.zeros(len(result), dtype="<u2"))
-    if reason_rows:
-        connection.execute(check_reason.insert(), reason_rows)
-    codes = np.ascontiguousarray(np.column_stack(code_columns)) if code_columns else np.zeros((len(result), 0), "<u2")
-    count = len(result)
-    # Each row's reason codes as one bytes object, made by numpy (a void view keeps trailing zero bytes).
-    blobs = (codes.view(f"V{codes.shape[1] * 2}").ravel().astype(object) if codes.shape[1]
-             else np.full(count, b"", dtype=object))
-    columns = [result.verdicts.index.to_numpy(dtype=np.int64).astype(object),
-               result.packed().to_numpy(dtype=object), blobs, review_priority(result, ruleset).astype(object)]
-    if everything:
-        pass  # rows are replaced in place below, then the rows of other runs removed
-    else:
-        search_ids = columns[0].tolist()
-        for start in range(0, len(search_ids), 500):
-            connection.execute(delete(record_check).where(record_check.c.search_id.in_(search_ids[start:start + 500])))
-    # Every verdict replaced: the priority index is built once after the rows rather than kept up to date
-    # row by row (random inserts into a B-tree; measured in bench.bench_check_store).
-    priority_index = next(index for index in record_check.indexes if index.name == "ix_record_check_priority")
-    rebuild_index = everything and count > 100_000
-    if rebuild_index:
-        priority_index.drop(connection)
-    _insert_verdict_rows(connection, run_id, columns, is_cancelled, replace=everything)
-    if everything:
-        # An UPSERT instead of deleting every row first: SQLite cannot truncate a table with a foreign
-        # key, so the DELETE visited every row (4 s per million, measured); records never disappear,
-        # so this removes nothing in practice but keeps "one run's verdicts" exact.
-        connection.execute(delete(record_check).where(record_check.c.run_id != run_id))
-    if rebuild_index:
-        priority_index.create(connection)
-
-
-VERDICT_ROWS_PER_STATEMENT = 20
-
-
-def _insert_verdict_rows(connection: Connection, run_id: int, columns: list[np.ndarray],
-                         is_cancelled: Callable[[], bool] | None, *, replace: bool = False) -> None:
-    """Rows of (search id, packed verdicts, reason codes, priority), many rows per statement and the
-    run id written once as a literal: fewer values for the driver to bind, which is what costs."""
-    placeholder = "?" if connection.dialect.paramstyle in ("qmark", "numeric") else "%s"
-    row = f"({placeholder}, {int(run_id)}, {placeholder}, {placeholder}, {placeholder})"
-    head = "INSERT INTO record_check (search_id, run_id, verdicts, reason_codes, priority) VALUES "
-    count = len(columns[0])
-    table = np.empty((count, len(columns)), dtype=object)
-    for position, column in enumerate(columns):
-        table[:, position] = column
-    per = VERDICT_ROWS_PER_STATEMENT
-    # ON CONFLICT ... DO UPDATE is the same SQL in SQLite (3.24+) and PostgreSQL.
-    tail = (" ON CONFLICT (search_id) DO UPDATE SET run_id = excluded.run_id, verdicts = excluded.verdicts, "
-            "reason_codes = excluded.reason_codes, priority = excluded.priority") if replace else ""
-    many = head + ", ".join([row] * per) + tail
-    cursor = connection.connection.cursor()
-    try:
-        for start in range(0, count, INSERT_ROWS):
+            ruleset_json=json.dumps(ruleset.as_data(), default=str), rule_order=",".join(ruleset.rule_ids),
+            run_by=run_by, started_at=started, seconds=0.0, records_checked=0,
+            assessable_rules="[]")).inserted_primary_key[0]
+        writer = VerdictWriter(connection, run_id, ruleset, ruleset.rule_ids, replace_all=everything, expected=total)
+        steps = 2 * max(len(parts), 1) + 1
+        for index, part in enumerate(parts or [None]):
+            if progress:
+                progress(2 * index, steps, f"loading records (part {index + 1} of {max(len(parts), 1)})"
+                         if len(parts) > 1 else "loading records")
+            if part is None:
+                records = load_records(connection, None if everything else record_query, labels,
+                                       batch_ids=() if everything else None)
+            else:
+                records = load_records(connection, None, labels, part.batch_ids, part.id_range)
+            records = records.set_index("search_id", drop=False)
+            if progress:
+                progress(2 * index + 1, steps, f"checking {len(records):,} records against "
+                         f"{len(ruleset.enabled_rules)} rules and storing their verdicts")
+            result = check(records, ruleset, local_fields)
             if is_cancelled and is_cancelled():
                 raise ImportCancelled("check")
-            block = table[start:min(start + INSERT_ROWS, count)]
-            whole = len(block) - len(block) % per
-            if whole:
-                cursor.executemany(many, block[:whole].reshape(whole // per, -1).tolist())
-            if whole < len(block):
-                cursor.executemany(head + row + tail, block[whole:].tolist())
-    finally:
-        cursor.close()
+            writer.write(result, is_cancelled)
+            tally.add(result)
+            if on_part:
+                on_part(result, records)
+            del records, result
+        writer.finish()
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        assessable = [rule_id for rule_id in tally.rule_ids if tally.assessable.get(rule_id, 0) > 0]
+        connection.execute(update(check_run).where(check_run.c.id == run_id).values(
+            seconds=seconds, records_checked=tally.records, assessable_rules=json.dumps(assessable)))
+    if progress:
+        progress(steps, steps, "done")
+    return CheckRunSummary(run_id, ruleset, tally.records, tally.children, seconds, assessable, ruleset.rule_ids,
+                           len(parts), tally.as_dict(tally.counts), tally.as_dict(tally.child_counts))
 
 
 # --- reading verdicts back -------------------------------------------------------------------------

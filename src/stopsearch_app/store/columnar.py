@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 from platformdirs import user_cache_dir
 from sqlalchemy import Connection, Engine, select
 
+from stopsearch_app.store.driver_rows import connected
 from stopsearch_app.store.queries import Labels
 from stopsearch_app.store.schema import CODED_COLUMNS, PLAIN_COLUMNS, import_batch, search
 
@@ -214,14 +215,19 @@ def _rebuild(connection: Connection, folder: Path | None, batches: dict[int, str
     return tables
 
 
-def stored_table(engine: Engine, columns: Sequence[str] = COLUMNS) -> pa.Table:
+def stored_table(engine: Engine | Connection, columns: Sequence[str] = COLUMNS,
+                 batch_ids: Collection[int] | None = None) -> pa.Table:
     """Every stored record (``COLUMNS``, or the ones asked for), in record id order, from the columnar
-    copy: files that match the database are read, the rest rebuilt from it first."""
-    folder = cache_folder(engine)
+    copy: files that match the database are read, the rest rebuilt from it first. ``batch_ids``: only
+    the records of these import batches (a check by parts reads and rebuilds no more than its part)."""
+    folder = cache_folder(engine.engine)
     columns = list(columns)
     tables: dict[int, pa.Table] = {}
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         batches = _batches(connection)
+        if batch_ids is not None:
+            wanted = set(batch_ids)
+            batches = [batch for batch in batches if batch[0] in wanted]
         missing: dict[int, str] = {}
         for batch_id, sha256, imported in batches:
             table = None if folder is None else _read_valid(connection, _file(folder, batch_id), batch_id, sha256,
@@ -245,9 +251,10 @@ def stored_table(engine: Engine, columns: Sequence[str] = COLUMNS) -> pa.Table:
     return table
 
 
-def stored_frame(engine: Engine, columns: Sequence[str] = COLUMNS) -> pd.DataFrame:
+def stored_frame(engine: Engine | Connection, columns: Sequence[str] = COLUMNS,
+                 batch_ids: Collection[int] | None = None) -> pd.DataFrame:
     """``stored_table`` as pandas: ids and codes as numbers (NaN where blank), booleans as 1.0/0.0/NaN."""
-    table = stored_table(engine, columns)
+    table = stored_table(engine, columns, batch_ids)
     arrays = {}
     for name in table.column_names:
         column = table.column(name)

@@ -4,7 +4,22 @@ named fields, made every probe raise and catch an exception: 10 s per two millio
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Connection, Engine
+
+
+@contextmanager
+def connected(bind: Engine | Connection) -> Iterator[Connection]:
+    """The caller's connection as it is, or a new one from an engine. A check reads its parts inside
+    its own write transaction: a second connection from an in-memory SQLite engine's pool is the same
+    one, and closing it would roll that transaction back."""
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as connection:
+            yield connection
 
 
 def fetch_tuples(connection: Connection, query) -> list[tuple]:

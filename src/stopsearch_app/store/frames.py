@@ -8,16 +8,17 @@ through their codes, so a million records load in seconds rather than the 13-16 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import Engine, select
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Engine, select
 
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
 from stopsearch_app.store import columnar
-from stopsearch_app.store.driver_rows import fetch_tuples
+from stopsearch_app.store.driver_rows import connected, fetch_tuples
 from stopsearch_app.store.queries import Labels, RecordQuery, where_clause
 from stopsearch_app.store.schema import CODED_COLUMNS, LOCAL_DETAIL_FIELDS, PLAIN_COLUMNS, import_batch, search, \
     search_local
@@ -45,29 +46,43 @@ def _categorical(ids: np.ndarray, labels: Labels) -> pd.Categorical:
 categorical_of_ids = _categorical
 
 
-def load_records(engine: Engine, record_query: RecordQuery | None = None,
-                 labels: Labels | None = None) -> pd.DataFrame:
-    """Canonical columns, derived columns, ``search_id``, ``batch_id`` and ``source_format``."""
-    labels = labels or Labels(engine)
+def load_records(engine: Engine | Connection, record_query: RecordQuery | None = None,
+                 labels: Labels | None = None, batch_ids: Collection[int] | None = None,
+                 id_range: tuple[int, int] | None = None) -> pd.DataFrame:
+    """Canonical columns, derived columns, ``search_id``, ``batch_id`` and ``source_format``; with
+    ``batch_ids`` and ``id_range`` (first, last), only those import batches' records with ids in the
+    range (a check by parts)."""
+    labels = labels or Labels(engine.engine)
     coded = list(CODED_COLUMNS.items())
     columns = [search.c.id, search.c.batch_id, search.c.month, search.c.occurred_at, search.c.source_ref,
                search.c.fingerprint, search.c.occurrence,
                *(search.c[column] for _name, column in coded), *(search.c[name] for name in PLAIN_COLUMNS)]
-    query = select(*columns).where(*where_clause(record_query or RecordQuery(), labels)).order_by(search.c.id)
+    conditions = list(where_clause(record_query or RecordQuery(), labels))
+    if batch_ids is not None:
+        conditions.append(search.c.batch_id.in_(sorted(int(batch_id) for batch_id in batch_ids)))
+    if id_range is not None:
+        conditions.append(search.c.id.between(int(id_range[0]), int(id_range[1])))
+    query = select(*columns).where(*conditions).order_by(search.c.id)
     names = ["search_id", "batch_id", "month", "occurred_at", "source_ref", "fingerprint", "occurrence",
              *(column for _name, column in coded), *PLAIN_COLUMNS]
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         formats = dict(connection.execute(select(import_batch.c.id, import_batch.c.format)).all())
-    # Every record: from the columnar copy (store/columnar.py), ~10x faster than rows out of SQLite.
-    if record_query is None or record_query == RecordQuery():
-        frame = _frame_from_arrow(columnar.stored_table(engine, names), labels)
-    else:
-        frame = _frame_from_rows(_fetch_frame(engine, query, names), labels)
-    if frame is None:
-        return pd.DataFrame({name: pd.Series(dtype=object) for name in
-                             ("search_id", "batch_id", "source_format", "month", "occurred_at")})
-    frame["source_format"] = pd.Categorical(frame["batch_id"].map(formats).astype(object))
-    _attach_local_detail(engine, frame)
+        # Every record: from the columnar copy (store/columnar.py), ~10x faster than rows out of SQLite.
+        if record_query is None or record_query == RecordQuery():
+            table = columnar.stored_table(connection, names, batch_ids)
+            if id_range is not None:
+                ids = table.column("search_id")
+                table = table.filter(pc.and_(pc.greater_equal(ids, int(id_range[0])),
+                                             pc.less_equal(ids, int(id_range[1]))))
+            frame = _frame_from_arrow(table, labels)
+        else:
+            frame = _frame_from_rows(pd.DataFrame.from_records(fetch_tuples(connection, query), columns=names,
+                                                               coerce_float=False), labels)
+        if frame is None:
+            return pd.DataFrame({name: pd.Series(dtype=object) for name in
+                                 ("search_id", "batch_id", "source_format", "month", "occurred_at")})
+        frame["source_format"] = pd.Categorical(frame["batch_id"].map(formats).astype(object))
+        _attach_local_detail(connection, frame)
     return frame
 
 
@@ -126,13 +141,6 @@ def _frame_from_arrow(table: pa.Table, labels: Labels) -> pd.DataFrame | None:
     return frame
 
 
-def _fetch_frame(engine: Engine, query, names: list[str]) -> pd.DataFrame:
-    """The query's rows as a frame, straight from the driver (see driver_rows)."""
-    with engine.connect() as connection:
-        rows = fetch_tuples(connection, query)
-    return pd.DataFrame.from_records(rows, columns=names, coerce_float=False)
-
-
 def _typed(values: Sequence[object] | pd.Series, kind: FieldKind) -> pd.Series:
     if isinstance(values, pd.Series) and kind is FieldKind.BOOL:
         numbers = pd.to_numeric(values, errors="coerce")
@@ -167,16 +175,15 @@ def _blank(count: int, kind: FieldKind) -> pd.Series:
     return pd.Series(np.full(count, None, dtype=object), dtype=object, copy=False)
 
 
-def _attach_local_detail(engine: Engine, frame: pd.DataFrame) -> None:
+def _attach_local_detail(connection: Connection, frame: pd.DataFrame) -> None:
     """Local-only fields, joined by search id (NA for police.uk records)."""
     local_ids = frame.loc[frame["source_format"] == "local", "search_id"]
     for name in LOCAL_DETAIL_FIELDS:
         frame[name] = _blank(len(frame), FIELD_BY_NAME[name].kind)
     if local_ids.empty:
         return
-    with engine.connect() as connection:
-        rows = connection.execute(select(search_local).where(
-            search_local.c.search_id.between(int(local_ids.min()), int(local_ids.max())))).all()
+    rows = connection.execute(select(search_local).where(
+        search_local.c.search_id.between(int(local_ids.min()), int(local_ids.max())))).all()
     if not rows:
         return
     detail = pd.DataFrame(rows, columns=["search_id", *LOCAL_DETAIL_FIELDS]).set_index("search_id")
@@ -193,8 +200,8 @@ def _attach_local_detail(engine: Engine, frame: pd.DataFrame) -> None:
         frame["authorised_at"] = pd.to_datetime(frame["authorised_at"], utc=True)
 
 
-def local_fields_by_batch(engine: Engine) -> dict[int, frozenset[str]]:
+def local_fields_by_batch(engine: Engine | Connection) -> dict[int, frozenset[str]]:
     """The canonical fields each local batch's mapping carried (police.uk batches carry the public set)."""
-    with engine.connect() as connection:
+    with connected(engine) as connection:
         rows = connection.execute(select(import_batch.c.id, import_batch.c.format, import_batch.c.mapped_fields)).all()
     return {row.id: frozenset(json.loads(row.mapped_fields or "[]")) for row in rows if row.format == "local"}

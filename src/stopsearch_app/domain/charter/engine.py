@@ -165,7 +165,24 @@ def check(records: pd.DataFrame, ruleset: RuleSet | None = None,
         child_status=pd.Series(status, index=records.index, name="child_status"), seconds=seconds)
 
 
+def grouping_fields(ruleset: RuleSet | None = None) -> frozenset[str]:
+    """The fields the enabled cross-record rules group records on (K2's person, G5's grounds). Records
+    that record none of them are judged on their own, so they may be checked in separate parts."""
+    ruleset = ruleset or default_ruleset()
+    return frozenset().union(*(REGISTRY[rule.id].groups_on for rule in ruleset.enabled_rules))
+
+
 def _run_rule(context: RuleContext, rule: Rule, assessable: np.ndarray) -> tuple[np.ndarray, pd.Categorical]:
+    if context.n and not assessable.any():
+        # No record's source carries the rule's fields (a local-only rule over police.uk records): the
+        # last step below makes every verdict not_assessable whatever the logic says, so it is not run.
+        texts = [_not_assessable_reason(context, rule, group) for group in range(len(context.source_groups))]
+        group_codes, categories = pd.factorize(np.asarray(texts, dtype=object))
+        codes = group_codes.astype(np.int32)[context.group_codes]
+        used = np.bincount(codes, minlength=len(categories)) > 0
+        new_position = np.cumsum(used, dtype=np.int32) - 1
+        return (np.full(context.n, int(Verdict.NOT_ASSESSABLE), dtype=np.int8),
+                pd.Categorical.from_codes(new_position[codes], categories=[t for t, k in zip(categories, used) if k]))
     bound = context.for_rule(rule)
     verdicts, reasons = REGISTRY[rule.id].function(bound)
     verdicts = np.asarray(verdicts, dtype=np.int8).copy()

@@ -23,7 +23,7 @@ combination with :meth:`Decision.where_keyed`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -51,6 +51,9 @@ class RuleImplementation:
     function: RuleFunction
     gives: frozenset[Verdict]  # verdicts the function itself can return (before the engine's shared steps)
     param_defaults: Mapping[str, Any]
+    # A rule that compares records with each other: a record joins a group only when it records one of
+    # these fields, so records whose source carries none of them can be checked apart (store/checks.py).
+    groups_on: frozenset[str] = frozenset()
 
     @property
     def doc(self) -> str:
@@ -60,13 +63,14 @@ class RuleImplementation:
 REGISTRY: dict[str, RuleImplementation] = {}
 
 
-def rule(rule_id: str, *, gives: str, params: Mapping[str, Any] | None = None) -> Callable[[RuleFunction], RuleFunction]:
+def rule(rule_id: str, *, gives: str, params: Mapping[str, Any] | None = None,
+         groups_on: Iterable[str] = ()) -> Callable[[RuleFunction], RuleFunction]:
     """Register the decorated function as the logic of ``rule_id``."""
     def register(function: RuleFunction) -> RuleFunction:
         if rule_id in REGISTRY:
             raise ValueError(f"rule {rule_id} registered twice")
         REGISTRY[rule_id] = RuleImplementation(rule_id, function, frozenset(Verdict.from_key(k) for k in gives.split()),
-                                               MappingProxyType(dict(params or {})))
+                                               MappingProxyType(dict(params or {})), frozenset(groups_on))
         return function
     return register
 
@@ -360,7 +364,8 @@ def grounds_not_retrospective(ctx: RuleContext) -> RuleOutput:
 
 
 @rule("G5", gives="pass review not_recorded not_applicable",
-      params={"threshold": 0.8, "min_words": 8, "shingle_words": 2, "min_across_officers": 3, "named": 6})
+      params={"threshold": 0.8, "min_words": 8, "shingle_words": 2, "min_across_officers": 3, "named": 6},
+      groups_on=("grounds_text",))
 def grounds_not_boilerplate(ctx: RuleContext) -> RuleOutput:
     """Grounds near-identical (cosine of word-shingle sets >= ``threshold``, numbers ignored) to the
     grounds of another search by the same officer, or of ``min_across_officers`` or more searches by
@@ -380,14 +385,23 @@ def grounds_not_boilerplate(ctx: RuleContext) -> RuleOutput:
     short = ctx.lookup("grounds_text", np.array([len(str(t).split()) < int(ctx.params["min_words"]) for t in distinct],
                                                 dtype=bool), True)
     candidate = suspicion_led & ~short
-    same_key = np.where(candidate & (officer >= 0), _pair_key(groups, officer), -1)
-    same_size = _group_sizes(same_key)
-    across_size = _group_sizes(np.where(candidate, groups, np.iinfo(np.int64).min))
-    officers_in_group = _distinct_per_group(np.where(candidate, groups, np.iinfo(np.int64).min), officer)
+    # Groups are sized over the candidates only: most records (every police.uk one) have no grounds.
+    rows = np.flatnonzero(candidate)
+    same_key = np.full(ctx.n, -1, dtype=np.int64)
+    same_size = np.zeros(ctx.n, dtype=np.int64)
+    across_size = np.zeros(ctx.n, dtype=np.int64)
+    officers_in_group = np.zeros(ctx.n, dtype=np.int64)
+    if len(rows):
+        with_officer = rows[officer[rows] >= 0]
+        if len(with_officer):
+            same_key[with_officer] = _pair_key(groups[with_officer], officer[with_officer])
+            same_size[with_officer] = _group_sizes(same_key[with_officer])
+        across_size[rows] = _group_sizes(groups[rows])
+        officers_in_group[rows] = _distinct_per_group(groups[rows], officer[rows])
     same = candidate & (officer >= 0) & (same_size >= 2)
     across = candidate & (across_size >= int(ctx.params["min_across_officers"])) & (officers_in_group >= 2)
     group_of = np.where(across, groups, np.iinfo(np.int64).min)
-    names = _record_names(ctx)
+    names = _record_names(ctx, same | across)
     limit = int(ctx.params["named"])
     # The members of each flagged group, gathered once (a groupby over the flagged records only).
     # Sorted, so a reason does not depend on the order the records came in.
@@ -431,16 +445,19 @@ def _distinct_per_group(groups: np.ndarray, members: np.ndarray) -> np.ndarray:
     return np.where(found, counts[np.minimum(position, max(len(counts) - 1, 0))] if len(counts) else 0, 0)
 
 
-def _record_names(ctx: RuleContext) -> np.ndarray:
+def _record_names(ctx: RuleContext, wanted: np.ndarray) -> np.ndarray:
     """How a reason names a record: the force's reference, else its record id (force, month,
     fingerprint, occurrence), else its content fingerprint. Never its position or its label in the
-    frame: a reason must not change when the same records come in another order."""
-    if not ctx.n:
-        return np.zeros(0, dtype=str)
+    frame: a reason must not change when the same records come in another order. Only the ``wanted``
+    records are named (a name costs a Python call; the others get "")."""
+    names = np.full(ctx.n, "", dtype=object)
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
+        return names
     from stopsearch_app.domain.identity import content_fingerprint, record_id
 
-    records = ctx.records
-    refs = ctx.column("source_ref").astype(object).to_numpy()
+    records = ctx.records.iloc[rows]
+    refs = ctx.column("source_ref").astype(object).to_numpy()[rows]
     present = np.array([isinstance(v, str) and v.strip() != "" for v in refs], dtype=bool)
     if all(name in records for name in ("force", "month", "fingerprint", "occurrence")):
         fallback = np.array([record_id(str(f), str(m), int(p), int(o)) for f, m, p, o in zip(
@@ -449,7 +466,8 @@ def _record_names(ctx: RuleContext) -> np.ndarray:
     else:
         fallback = np.array([f"record {int(value) & 0xFFFFFFFFFFFFFFFF:016x}" for value in content_fingerprint(records)],
                             dtype=object)
-    return np.where(present, refs, fallback).astype(str)
+    names[rows] = np.where(present, refs, fallback).astype(str)
+    return names
 
 
 # ==================================================================================================
@@ -827,7 +845,8 @@ def safeguarding_considered(ctx: RuleContext) -> RuleOutput:
     return d.result()
 
 
-@rule("K2", gives="pass review not_recorded", params={"repeat_count": 3, "window_days": 365})
+@rule("K2", gives="pass review not_recorded", params={"repeat_count": 3, "window_days": 365},
+      groups_on=("person_ref",))
 def repeat_searches(ctx: RuleContext) -> RuleOutput:
     """Child: the Nth search (default 3rd) of the same person within a rolling window (default 365
     days) ending at this search: review (safeguarding). Counted over every search of that person_ref
