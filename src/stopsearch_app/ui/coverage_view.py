@@ -121,6 +121,14 @@ class CoverageView(QWidget):
         self.grid.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.grid.verticalHeader().setDefaultSectionSize(46)
         self.grid.horizontalHeader().setDefaultSectionSize(104)
+        # The newest months are what a user looks for first: the grid opens scrolled to its right end,
+        # and stays there as the view gets its real size (a hidden tab is laid out small), until the
+        # user scrolls. Per pixel: per item, Qt may leave the last column alone at the left edge.
+        self.grid.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self._follow_latest = False
+        bar = self.grid.horizontalScrollBar()
+        bar.rangeChanged.connect(lambda _low, high: bar.setValue(high) if self._follow_latest else None)
+        bar.actionTriggered.connect(lambda _action: setattr(self, "_follow_latest", False))
         side = QWidget(splitter)
         side_layout = QVBoxLayout(side)
         self.detail = QLabel(_("Select a force-month to see which fields it records."), side)
@@ -175,7 +183,9 @@ class CoverageView(QWidget):
                 f"{force} {len(months)}" for force, months in sorted(missing.items()))
         self.summary.setText(text)
         if table.entries:
-            self.grid.scrollTo(self.model.index(0, self.model.columnCount() - 1))
+            self._follow_latest = True
+            bar = self.grid.horizontalScrollBar()
+            bar.setValue(bar.maximum())
 
     def _show_detail(self, index: QModelIndex) -> None:
         entry = self.model.entry_at(index)

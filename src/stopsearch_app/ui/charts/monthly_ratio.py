@@ -97,13 +97,15 @@ def draw(panel: ChartPanel, dashboard: Dashboard, annualised: bool = False) -> N
     low_edge, high_edge = min(logs), max(logs)
     pad = max(0.08, (high_edge - low_edge) * 0.1)
     y_range = (low_edge - pad, high_edge + pad)
-    for x, text in empty_months:
+    # Months are placed on the calendar, so covered months can crowd together: a label (tick or
+    # "no ratio") is drawn only where it has room; the table lists every month.
+    room = (xs[-1] - xs[0] + 1.2) / 11
+    for x, text in _spaced(empty_months, room * 1.5):
         panel.add_label(x, sum(y_range) / 2, text, anchor=(0.5, 0.5), colour=OKABE_ITO["vermillion"], width=70)
-    step = max(1, math.ceil(len(months) / 12))
-    panel.set_category_ticks("bottom", [(x, m) for i, (x, m) in enumerate(zip(xs, months, strict=True))
-                                        if i % step == 0])
+    panel.set_category_ticks("bottom", _spaced(list(zip(xs, months, strict=True)), room))
     panel.set_category_ticks("left", log_ticks(*y_range))
-    panel.set_ranges((-0.6, xs[-1] + 0.6), y_range)
+    margin = max(0.6, (xs[-1] - xs[0]) * 0.04)  # room for the first and last months' labels and whiskers
+    panel.set_ranges((-margin, xs[-1] + margin), y_range)
     panel.set_axes(left=_("ratio vs White (log scale)"),
                    bottom=_("covered month (gaps: no records loaded)"))
     notes = [_trend_note(trend)]
@@ -158,3 +160,12 @@ def _index(month: str) -> int:
 
 
 CHART = Chart("monthly_ratio", TITLE, 60, draw, needs=("monthly_ratio",))
+
+
+def _spaced(items: list, room: float) -> list:
+    """(x, text) items, left to right, keeping only those at least ``room`` from the last one kept."""
+    kept: list = []
+    for x, text in items:
+        if not kept or x - kept[-1][0] >= room:
+            kept.append((x, text))
+    return kept
