@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import phonenumbers
 
@@ -62,7 +63,7 @@ class RedactionRule:
     def _word_spans(self, text: str) -> list[tuple[int, int]]:
         tokens = list(_WORD.finditer(text))
         keys = [_POSSESSIVE.sub("", t.group()).lower() for t in tokens]
-        firsts = self._first_words()
+        firsts = self._first_words
         spans: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens):
@@ -84,7 +85,7 @@ class RedactionRule:
         return spans
 
     def _unknown_spans(self, text: str) -> list[tuple[int, int]]:
-        known = self._known_words()
+        known = self._known_words
         tokens = [t for t in _WORD.finditer(text)
                   if _is_capitalised(t.group()) and not _in_brackets(text, t.start(), t.end())]
         unknown = [_double_barrelled(t.group()) or not all(part in known for part in _parts(t.group()) if part)
@@ -109,19 +110,13 @@ class RedactionRule:
                 spans.append((token.start(), token.end()))
         return spans
 
+    @cached_property
     def _known_words(self) -> frozenset[str]:
-        cached = self.__dict__.get("_known")
-        if cached is None:
-            cached = frozenset(words[0] for words in self.phrases)
-            object.__setattr__(self, "_known", cached)
-        return cached
+        return frozenset(words[0] for words in self.phrases)
 
+    @cached_property  # a frozen dataclass: cached_property writes the instance's __dict__ directly
     def _first_words(self) -> frozenset[str]:
-        cached = self.__dict__.get("_firsts")
-        if cached is None:
-            cached = frozenset(phrase[0] for phrase in self.phrases)
-            object.__setattr__(self, "_firsts", cached)
-        return cached
+        return frozenset(phrase[0] for phrase in self.phrases)
 
     def _listed(self, key: tuple[str, ...]) -> bool:
         if key in self.phrases:
