@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from stopsearch_app.store import coverage
 from stopsearch_app.store.queries import quarantined_rows, stats
-from stopsearch_app.store.schema import import_batch, search
+from stopsearch_app.store.schema import force_month_coverage, import_batch, search
 from tests.conftest import POLICEUK
 from tests.helpers import archive_csv, import_paths
 from tests.io.test_policeuk_quirks import API_RECORD, ESSEX_ROW, MET_ROW
@@ -315,3 +315,27 @@ def test_local_extract_imports_detail_and_re_imports_by_reference(engine, tmp_pa
     assert detail["record_id"].startswith("MPS-") and "grounds_text" in detail["mapped_fields"]
     again = import_paths(engine, path)
     assert again.imported == 0 and again.duplicates == report.imported
+
+
+def _coverage_rows(engine) -> list[dict]:
+    with engine.connect() as connection:
+        rows = connection.execute(select(force_month_coverage).order_by(
+            force_month_coverage.c.force, force_month_coverage.c.month)).mappings().all()
+    return [{key: value for key, value in row.items() if key != "updated_at"} for row in rows]
+
+
+def test_coverage_counted_while_importing_equals_a_recount_of_the_stored_records(engine, write_file):
+    """The importer counts a force-month new to the database from the rows it writes, and recounts
+    one that held records in SQL: both must give exactly what a recount of every stored row gives."""
+    report = import_paths(engine, POLICEUK)
+    assert not report.failed
+    # A second file for a force-month already stored (the SQL path), and one for a new force-month.
+    extra = write_file("met-api.json", json.dumps([dict(API_RECORD, age_range="18-24"),
+                                                   dict(API_RECORD, age_range="under 10", datetime="2031-01-05T10:00:00+00:00")]))
+    assert import_paths(engine, extra, force="metropolitan").imported == 2
+    counted = _coverage_rows(engine)
+    assert len(counted) > 25 and sum(row["records"] for row in counted) == record_count(engine)
+    with engine.begin() as connection:
+        connection.execute(force_month_coverage.delete())
+        coverage.rebuild_all(connection)
+    assert _coverage_rows(engine) == counted

@@ -1,11 +1,15 @@
 """The coverage table (``force_month_coverage``): built for the force-months an import touches, read
 whole as a :class:`~stopsearch_app.domain.coverage.CoverageTable`.
 
-Rebuilding a force-month counts its stored records in SQL (one grouped scan, bounded by the force's
-index range over the import's time span), so a second file for the same month, or a re-import,
-leaves the row exactly as a fresh count would. The one thing a count of stored rows cannot see is a
-field the importer set to "not recorded" because it was false on every record (``outcome_linked``
-in the Met API files): the importer hands those over as ``constant_false`` and they are kept.
+A force-month the import wrote records into is recounted. When it held no records before the file,
+the records the file wrote are all there is, and the importer's own counts of them
+(:class:`WrittenCounts`, kept chunk by chunk) are the count: three grouped scans of a million
+fresh rows cost ~2.8 s of a ~13 s import (measured). A force-month that held records before is
+recounted in SQL (grouped scans bounded by the force's index range over those months), so a second
+file for the same month leaves the row exactly as a fresh count would; one the file wrote nothing
+into (a re-import) is left as it is. The one thing a count of stored rows cannot see is a field the
+importer set to "not recorded" because it was false on every record (``outcome_linked`` in the Met
+API files): the importer hands those over as ``constant_false`` and they are kept.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, delete, func, select
 
 from stopsearch_app.domain.coverage import CATEGORY_FIELDS, COVERAGE_FIELDS, CoverageTable, ForceMonth
@@ -32,15 +38,74 @@ _RECORDED = {
 }
 _CATEGORY_COLUMN = {"self_defined_ethnicity": "sde_group_id", "officer_defined_ethnicity": "ode_id"}
 NOT_STATED = "Not stated"
+_SUMMED = ("removal_true", *(f"recorded_{name}" for name in _RECORDED))
+
+
+class WrittenCounts:
+    """The coverage counts of the records one file wrote, per (force id, month), added up chunk by
+    chunk with the same definitions as the SQL recount (``_RECORDED``, ``_CATEGORY_COLUMN``)."""
+
+    def __init__(self) -> None:
+        self._totals: list[pd.DataFrame] = []
+        self._categories: list[pd.Series] = []
+        self._outcome_linked_blanked: set[tuple[int, str]] = set()
+
+    def add(self, *, force_id: np.ndarray, month: np.ndarray, occurred_at: np.ndarray,
+            recorded: dict[str, np.ndarray], removal_true: np.ndarray, categories: dict[str, np.ndarray]) -> None:
+        """One chunk's written records: ``recorded`` a boolean array per ``_RECORDED`` field,
+        ``categories`` the vocabulary id per ``_CATEGORY_COLUMN`` field (-1 where blank)."""
+        keys = {"force_id": force_id, "month": month}
+        frame = pd.DataFrame({**keys, "occurred_at": occurred_at, "removal_true": removal_true,
+                              **{f"recorded_{name}": recorded[name] for name in _RECORDED}})
+        grouped = frame.groupby(["force_id", "month"], sort=False)
+        totals = grouped[list(_SUMMED)].sum()
+        totals["records"] = grouped.size()
+        totals["first"] = grouped["occurred_at"].min()
+        totals["last"] = grouped["occurred_at"].max()
+        self._totals.append(totals)
+        for field_name, ids in categories.items():
+            present = ids >= 0
+            self._categories.append(pd.DataFrame({
+                "force_id": force_id[present], "month": month[present], "field": field_name,
+                "category_id": ids[present]}).value_counts())
+
+    def blank_outcome_linked(self, force_id: int, month: str) -> None:
+        """The importer stored this force-month's outcome_linked as blank (false on every record)."""
+        self._outcome_linked_blanked.add((force_id, month))
+
+    def totals(self) -> dict[tuple[int, str], dict]:
+        if not self._totals:
+            return {}
+        stacked = pd.concat(self._totals).groupby(level=[0, 1])
+        totals = stacked[[*_SUMMED, "records"]].sum()
+        totals["first"] = stacked["first"].min()
+        totals["last"] = stacked["last"].max()
+        out = {}
+        for (force_id, month), row in zip(totals.index, totals.to_dict("records"), strict=True):
+            key = (int(force_id), str(month))
+            if key in self._outcome_linked_blanked:
+                row["recorded_outcome_linked"] = 0
+            out[key] = row
+        return out
+
+    def categories(self) -> dict[tuple[int, str], dict[str, dict[int, int]]]:
+        out: dict[tuple[int, str], dict[str, dict[int, int]]] = {}
+        if self._categories:
+            for (force_id, month, field_name, category_id), count in pd.concat(self._categories).groupby(
+                    level=[0, 1, 2, 3]).sum().items():
+                out.setdefault((int(force_id), str(month)), {}).setdefault(field_name, {})[int(category_id)] = int(count)
+        return out
 
 
 def rebuild(connection: Connection, force_ids: Iterable[int], span: tuple[int, int], months: Iterable[str], *,
-            constant_false: Iterable[tuple[int, str, str]] = ()) -> None:
+            constant_false: Iterable[tuple[int, str, str]] = (), written: WrittenCounts | None = None) -> None:
     """Recount the coverage rows of ``months`` for ``force_ids`` inside the caller's transaction.
 
     ``span`` is the (first, last) ``occurred_at`` of the records just written, which bounds the
     scan to the force's index range; ``constant_false`` lists (force id, month, field) that the
-    importer found false on every record.
+    importer found false on every record. With ``written`` (the counts of what this file wrote),
+    only force-months the file wrote into are touched, and those that held no records before take
+    the counts as they are.
     """
     months = sorted(set(months))
     force_ids = sorted(set(force_ids))
@@ -48,36 +113,39 @@ def rebuild(connection: Connection, force_ids: Iterable[int], span: tuple[int, i
         return
     names = dict(connection.execute(select(vocabulary.c.id, vocabulary.c.value)
                                     .where(vocabulary.c.field.in_(("force", "sde_group", "officer_defined_ethnicity")))).all())
-    # A month's records lie within a day of its UTC bounds, so widening the span by a month's worth
-    # of milliseconds on each side is enough to catch every record of the months touched.
-    margin = 32 * 86_400_000
-    low, high = span[0] - margin, span[1] + margin
-    base = and_(search.c.force_id.in_(force_ids), search.c.occurred_at >= low, search.c.occurred_at <= high,
-                search.c.month.in_(months))
-    tallies = [func.sum(case((condition, 1), else_=0)).label(name) for name, condition in _RECORDED.items()]
-    removal_true = func.sum(case((search.c.removal_more_than_outer.is_(True), 1), else_=0))
-    rows = connection.execute(select(search.c.force_id, search.c.month, func.count(), func.min(search.c.occurred_at),
-                                     func.max(search.c.occurred_at), removal_true, *tallies)
-                              .where(base).group_by(search.c.force_id, search.c.month)).all()
-    categories: dict[tuple[int, str], dict[str, dict[str, int]]] = {}
-    for field_name, column in _CATEGORY_COLUMN.items():
-        for force_id, month, category_id, count in connection.execute(
-                select(search.c.force_id, search.c.month, search.c[column], func.count()).where(base)
-                .group_by(search.c.force_id, search.c.month, search.c[column])):
-            if category_id is None:
-                continue  # blank is "not recorded" (counted by recorded_*), not a category
-            category = names.get(category_id, "?")
-            if field_name == "self_defined_ethnicity" and category not in ("White", "Black", "Asian", "Mixed", "Other"):
-                category = NOT_STATED
-            bucket = categories.setdefault((force_id, month), {}).setdefault(field_name, {})
-            bucket[category] = bucket.get(category, 0) + int(count)
     flagged: dict[tuple[int, str], set[str]] = {}
     for force_id, month, field_name in constant_false:
         flagged.setdefault((force_id, month), set()).add(field_name)
-    keys = [(names.get(force_id, str(force_id)), month) for force_id in force_ids for month in months]
+    if written is None:
+        counted: dict[tuple[int, str], dict] = {}
+        recount = {(force_id, month) for force_id in force_ids for month in months}
+    else:
+        counted = written.totals()
+        stored = _stored_rows(connection, {names.get(force_id, str(force_id)) for force_id, _ in counted},
+                              {month for _, month in counted})
+        recount = {key for key in counted if (names.get(key[0], str(key[0])), key[1]) in stored}
+        counted = {key: value for key, value in counted.items() if key not in recount}
+    rows = []
+    categories: dict[tuple[int, str], dict[str, dict[str, int]]] = {}
+    if recount:
+        rows, categories = _count_in_sql(connection, names, recount, span)
+    if counted and written is not None:
+        for key, by_field in written.categories().items():
+            if key in counted:
+                for field_name, counts in by_field.items():
+                    for category_id, count in counts.items():
+                        _add_category(categories, key, field_name, names.get(category_id, "?"), count)
+        rows.extend((force_id, month, value["records"], value["first"], value["last"], value["removal_true"],
+                     *(value[f"recorded_{name}"] for name in _RECORDED))
+                    for (force_id, month), value in counted.items())
+    keys = sorted({(names.get(force_id, str(force_id)), month) for force_id, month, *_ in rows} if written is not None
+                  else {(names.get(force_id, str(force_id)), month) for force_id in force_ids for month in months})
+    if not keys:
+        return
     kept = _kept_constant_false(connection, keys)
-    connection.execute(delete(force_month_coverage).where(
-        force_month_coverage.c.force.in_({force for force, _ in keys}), force_month_coverage.c.month.in_(months)))
+    for force, month in keys:
+        connection.execute(delete(force_month_coverage).where(
+            force_month_coverage.c.force == force, force_month_coverage.c.month == month))
     now = datetime.now(UTC)
     inserts = []
     for force_id, month, records, first, last, removal_positive, *recorded in rows:
@@ -95,6 +163,50 @@ def rebuild(connection: Connection, force_ids: Iterable[int], span: tuple[int, i
         })
     if inserts:
         connection.execute(force_month_coverage.insert(), inserts)
+
+
+def _add_category(categories: dict, key: tuple[int, str], field_name: str, category: str, count: int) -> None:
+    if field_name == "self_defined_ethnicity" and category not in ("White", "Black", "Asian", "Mixed", "Other"):
+        category = NOT_STATED
+    bucket = categories.setdefault(key, {}).setdefault(field_name, {})
+    bucket[category] = bucket.get(category, 0) + int(count)
+
+
+def _count_in_sql(connection: Connection, names: dict[int, str], keys: set[tuple[int, str]],
+                  span: tuple[int, int]) -> tuple[list, dict]:
+    """Grouped counts of the stored records of these force-months."""
+    force_ids = sorted({force_id for force_id, _ in keys})
+    months = sorted({month for _, month in keys})
+    # A month's records lie within a day of its UTC bounds, so widening the span by a month's worth
+    # of milliseconds on each side is enough to catch every record of the months touched.
+    margin = 32 * 86_400_000
+    low, high = span[0] - margin, span[1] + margin
+    base = and_(search.c.force_id.in_(force_ids), search.c.occurred_at >= low, search.c.occurred_at <= high,
+                search.c.month.in_(months))
+    tallies = [func.sum(case((condition, 1), else_=0)).label(name) for name, condition in _RECORDED.items()]
+    removal_true = func.sum(case((search.c.removal_more_than_outer.is_(True), 1), else_=0))
+    rows = [row for row in connection.execute(
+        select(search.c.force_id, search.c.month, func.count(), func.min(search.c.occurred_at),
+               func.max(search.c.occurred_at), removal_true, *tallies)
+        .where(base).group_by(search.c.force_id, search.c.month)).all() if (row[0], row[1]) in keys]
+    categories: dict[tuple[int, str], dict[str, dict[str, int]]] = {}
+    for field_name, column in _CATEGORY_COLUMN.items():
+        for force_id, month, category_id, count in connection.execute(
+                select(search.c.force_id, search.c.month, search.c[column], func.count()).where(base)
+                .group_by(search.c.force_id, search.c.month, search.c[column])):
+            if category_id is None or (force_id, month) not in keys:
+                continue  # blank is "not recorded" (counted by recorded_*), not a category
+            _add_category(categories, (force_id, month), field_name, names.get(category_id, "?"), count)
+    return rows, categories
+
+
+def _stored_rows(connection: Connection, forces: set[str], months: set[str]) -> set[tuple[str, str]]:
+    """The force-months that have a coverage row, that is, records stored before this file."""
+    if not forces:
+        return set()
+    return {(force, month) for force, month in connection.execute(
+        select(force_month_coverage.c.force, force_month_coverage.c.month)
+        .where(force_month_coverage.c.force.in_(forces))) if month in months}
 
 
 def _kept_constant_false(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], set[str]]:

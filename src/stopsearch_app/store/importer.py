@@ -287,6 +287,7 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
     vocab = VocabularyIds(connection)
     stored_before = _StoredBefore(connection)
     keys_read = _KeysRead()
+    counts = coverage.WrittenCounts()
     quarantined: list[QuarantinedRow] = []
     forces: set[str] = set()
     months: set[str] = set()
@@ -307,8 +308,7 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
                 _place_in_boroughs(chunk.records)
                 written = _write_records(connection, vocab, chunk.records, batch_id,
                                          local=stream.format is SourceFormat.LOCAL, stored_before=stored_before,
-                                         keys_read=keys_read,
-                                         copy=copy)
+                                         keys_read=keys_read, written=counts, copy=copy)
                 report.imported += written
                 report.duplicates += len(chunk.records) - written
             if progress:
@@ -327,11 +327,12 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
                 search.c.batch_id == batch_id, search.c.force_id == force_ids[0], search.c.month == month))
                 .values(outcome_linked=None))
             constant_false.append((force_ids[0], month, "outcome_linked"))
+            counts.blank_outcome_linked(force_ids[0], month)
             if copy is not None:
                 copy.blank_outcome_linked(force_ids[0], month)
     if span:
         coverage.rebuild(connection, vocab.existing_ids("force", sorted(forces)), (min(span), max(span)), months,
-                         constant_false=constant_false)
+                         constant_false=constant_false, written=counts)
     if quarantined:
         quarantined.sort(key=lambda row: row.row_number)
         connection.execute(quarantine.insert(), [
@@ -358,7 +359,7 @@ def _place_in_boroughs(records: pd.DataFrame) -> None:
 
 def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.DataFrame, batch_id: int, *,
                    local: bool = False, stored_before: _StoredBefore | None = None,
-                   keys_read: _KeysRead | None = None,
+                   keys_read: _KeysRead | None = None, written: coverage.WrittenCounts | None = None,
                    copy: BatchCopy | None = None) -> int:
     """Insert the records not stored yet; returns how many were inserted."""
     count = len(records)
@@ -391,6 +392,8 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
     positions = np.flatnonzero(new_mask)
     if not len(positions):
         return 0
+    if written is not None:
+        _count_written(written, records, coded_int, keys, positions)
     if not by_reference:
         # Insert in identity-index order: a file in random date order then fills the unique index in
         # runs of neighbouring keys instead of one random page per row (measured in bench.bench_scale).
@@ -438,6 +441,31 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
     if copy is not None:
         copy.add(dict(zip(names, chosen)), before, copy.max_id(connection))
     return int(len(positions))
+
+
+def _count_written(written: coverage.WrittenCounts, records: pd.DataFrame, coded_int: dict[str, np.ndarray],
+                   keys: pd.DataFrame, positions: np.ndarray) -> None:
+    """The coverage counts of the rows about to be written (``coverage._RECORDED`` in arrays)."""
+    def present(name: str) -> np.ndarray:
+        return (records[name].notna().to_numpy()[positions] if name in records
+                else np.zeros(len(positions), dtype=bool))
+
+    def coded(column: str) -> np.ndarray:
+        return coded_int[column][positions]
+
+    removal = records["removal_more_than_outer"] if "removal_more_than_outer" in records else None
+    written.add(
+        force_id=coded("force_id"), month=records["month"].to_numpy()[positions],
+        occurred_at=keys["occurred_at"].to_numpy(dtype=np.int64)[positions],
+        recorded={"age_range": coded("age_range_id") >= 0, "self_defined_ethnicity": coded("sde_id") >= 0,
+                  "officer_defined_ethnicity": coded("ode_id") >= 0,
+                  "location": present("latitude") & present("longitude"),
+                  "outcome_linked": present("outcome_linked"),
+                  "removal_more_than_outer": present("removal_more_than_outer"),
+                  "legislation": coded("legislation_id") >= 0},
+        removal_true=(np.zeros(len(positions), dtype=bool) if removal is None
+                      else removal.astype("boolean").fillna(False).to_numpy(dtype=bool)[positions]),
+        categories={"self_defined_ethnicity": coded("sde_group_id"), "officer_defined_ethnicity": coded("ode_id")})
 
 
 def _insert_sqlite_packed(connection: Connection, records: pd.DataFrame, coded_int: dict[str, np.ndarray],
