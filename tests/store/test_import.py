@@ -205,6 +205,7 @@ def test_pieces_number_rows_as_one_read_does(monkeypatch):
 
 
 def test_the_reader_process_reads_as_this_process_does(tmp_path, met_file):
+    from stopsearch_app.domain.places import place_in_boroughs
     from stopsearch_app.io.parallel_reader import stream_in_child_process
     from stopsearch_app.io.policeuk import read_policeuk
     from stopsearch_app.io.sources import expand
@@ -216,6 +217,7 @@ def test_the_reader_process_reads_as_this_process_does(tmp_path, met_file):
     doubled.write_bytes(text + text[header_end:])
     for path in (doubled, _file_with_bad_rows_far_apart(tmp_path)):
         here = read_policeuk(path.read_bytes(), path.name)
+        place_in_boroughs(here.records)  # which the reader process does for the writer
         stream = stream_in_child_process(next(iter(expand([path]))))
         chunks = list(stream.chunks)
         there = pd.concat([chunk.records for chunk in chunks if len(chunk.records)], ignore_index=True)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from stopsearch_app.resources import resource_path
@@ -88,6 +89,11 @@ class BoroughIndex:
         lookup = np.array([borough.name for borough in self.boroughs] + [None], dtype=object)
         return lookup[self.place(latitude, longitude)]  # -1 takes the trailing None
 
+    def categorical(self, latitude, longitude) -> pd.Categorical:
+        """Borough name per point as a categorical of the boroughs present (blank where not placed)."""
+        names = pd.Index([borough.name for borough in self.boroughs], dtype=object)
+        return pd.Categorical.from_codes(self.place(latitude, longitude), categories=names).remove_unused_categories()
+
     def find(self, name_or_code: str) -> Borough | None:
         """The borough called ``name_or_code`` (case-insensitive, ``&`` = ``and``) or with that GSS code."""
         return self._by_name.get(_key(name_or_code))
@@ -101,3 +107,11 @@ def _key(text: str) -> str:
 def london_boroughs() -> BoroughIndex:
     """The shipped GLA boundaries (read once per process)."""
     return BoroughIndex.from_geojson(resource_path(*BOUNDARIES).read_text(encoding="utf-8"))
+
+
+def place_in_boroughs(records: pd.DataFrame) -> None:
+    """The London borough of each located record (statistics.md "Places"), as ``geo_borough``."""
+    if "latitude" in records and "longitude" in records:
+        records["geo_borough"] = london_boroughs().categorical(
+            pd.to_numeric(records["latitude"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
+            pd.to_numeric(records["longitude"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))

@@ -25,6 +25,7 @@ _START_TIMEOUT = 120.0
 def _child(source: SourceFile, force: str | None, fmt: str | None, out: multiprocessing.Queue,
            parent_pid: int = 0) -> None:
     """Runs in the child process: parse and send ('header', ...), ('chunk', Chunk)..., ('end', ...)."""
+    from stopsearch_app.domain.places import place_in_boroughs
     from stopsearch_app.io.lifeline import die_with_parent
     from stopsearch_app.io.policeuk import sha256_of, stream_policeuk
 
@@ -36,6 +37,7 @@ def _child(source: SourceFile, force: str | None, fmt: str | None, out: multipro
         stream = stream_policeuk(data, source.name, force, SourceFormat(fmt) if fmt else None, sha256="")
         out.put(("header", str(stream.format), stream.total_bytes, sorted(stream.mapped_fields)))
         for chunk in stream.chunks:
+            place_in_boroughs(chunk.records)  # here, on the reader's core, not the writer's
             out.put(("chunk", chunk))
         out.put(("end", stream.warnings, stream.blank_find_flags, sha256_of(data)))
     except ImportRefused as refused:

@@ -43,58 +43,60 @@ _SUMMED = ("removal_true", *(f"recorded_{name}" for name in _RECORDED))
 
 class WrittenCounts:
     """The coverage counts of the records one file wrote, per (force id, month), added up chunk by
-    chunk with the same definitions as the SQL recount (``_RECORDED``, ``_CATEGORY_COLUMN``)."""
+    chunk with the same definitions as the SQL recount (``_RECORDED``, ``_CATEGORY_COLUMN``).
+    Grouped with numpy over integer codes: a pandas groupby on the month strings cost 0.8 s per
+    million rows (measured), a tenth of the import."""
 
     def __init__(self) -> None:
-        self._totals: list[pd.DataFrame] = []
-        self._categories: list[pd.Series] = []
+        self._totals: dict[tuple[int, str], dict] = {}
+        self._categories: dict[tuple[int, str], dict[str, dict[int, int]]] = {}
         self._outcome_linked_blanked: set[tuple[int, str]] = set()
 
     def add(self, *, force_id: np.ndarray, month: np.ndarray, occurred_at: np.ndarray,
             recorded: dict[str, np.ndarray], removal_true: np.ndarray, categories: dict[str, np.ndarray]) -> None:
         """One chunk's written records: ``recorded`` a boolean array per ``_RECORDED`` field,
         ``categories`` the vocabulary id per ``_CATEGORY_COLUMN`` field (-1 where blank)."""
-        keys = {"force_id": force_id, "month": month}
-        frame = pd.DataFrame({**keys, "occurred_at": occurred_at, "removal_true": removal_true,
-                              **{f"recorded_{name}": recorded[name] for name in _RECORDED}})
-        grouped = frame.groupby(["force_id", "month"], sort=False)
-        totals = grouped[list(_SUMMED)].sum()
-        totals["records"] = grouped.size()
-        totals["first"] = grouped["occurred_at"].min()
-        totals["last"] = grouped["occurred_at"].max()
-        self._totals.append(totals)
+        if not len(force_id):
+            return
+        month_codes, month_names = pd.factorize(month)
+        force_codes, force_values = pd.factorize(force_id)
+        group = force_codes.astype(np.int64) * len(month_names) + month_codes
+        size = len(force_values) * len(month_names)
+        records = np.bincount(group, minlength=size)
+        sums = {"removal_true": np.bincount(group, weights=removal_true, minlength=size),
+                **{f"recorded_{name}": np.bincount(group, weights=recorded[name], minlength=size) for name in _RECORDED}}
+        first = np.full(size, np.iinfo(np.int64).max, dtype=np.int64)
+        last = np.full(size, np.iinfo(np.int64).min, dtype=np.int64)
+        np.minimum.at(first, group, occurred_at)
+        np.maximum.at(last, group, occurred_at)
+
+        def key_of(code: int) -> tuple[int, str]:
+            return int(force_values[code // len(month_names)]), str(month_names[code % len(month_names)])
+
+        for code in np.flatnonzero(records):
+            total = self._totals.setdefault(key_of(code), {"records": 0, "first": first[code], "last": last[code],
+                                                           **{name: 0 for name in _SUMMED}})
+            total["records"] += int(records[code])
+            total["first"], total["last"] = min(total["first"], first[code]), max(total["last"], last[code])
+            for name in _SUMMED:
+                total[name] += int(sums[name][code])
         for field_name, ids in categories.items():
             present = ids >= 0
-            self._categories.append(pd.DataFrame({
-                "force_id": force_id[present], "month": month[present], "field": field_name,
-                "category_id": ids[present]}).value_counts())
+            pairs, counts = np.unique(group[present] * (1 << 32) + ids[present], return_counts=True)
+            for pair, count in zip(pairs.tolist(), counts.tolist(), strict=True):
+                by_field = self._categories.setdefault(key_of(pair >> 32), {}).setdefault(field_name, {})
+                by_field[pair & 0xFFFFFFFF] = by_field.get(pair & 0xFFFFFFFF, 0) + count
 
     def blank_outcome_linked(self, force_id: int, month: str) -> None:
         """The importer stored this force-month's outcome_linked as blank (false on every record)."""
         self._outcome_linked_blanked.add((force_id, month))
 
     def totals(self) -> dict[tuple[int, str], dict]:
-        if not self._totals:
-            return {}
-        stacked = pd.concat(self._totals).groupby(level=[0, 1])
-        totals = stacked[[*_SUMMED, "records"]].sum()
-        totals["first"] = stacked["first"].min()
-        totals["last"] = stacked["last"].max()
-        out = {}
-        for (force_id, month), row in zip(totals.index, totals.to_dict("records"), strict=True):
-            key = (int(force_id), str(month))
-            if key in self._outcome_linked_blanked:
-                row["recorded_outcome_linked"] = 0
-            out[key] = row
-        return out
+        return {key: {**total, **({"recorded_outcome_linked": 0} if key in self._outcome_linked_blanked else {})}
+                for key, total in self._totals.items()}
 
     def categories(self) -> dict[tuple[int, str], dict[str, dict[int, int]]]:
-        out: dict[tuple[int, str], dict[str, dict[int, int]]] = {}
-        if self._categories:
-            for (force_id, month, field_name, category_id), count in pd.concat(self._categories).groupby(
-                    level=[0, 1, 2, 3]).sum().items():
-                out.setdefault((int(force_id), str(month)), {}).setdefault(field_name, {})[int(category_id)] = int(count)
-        return out
+        return self._categories
 
 
 def rebuild(connection: Connection, force_ids: Iterable[int], span: tuple[int, int], months: Iterable[str], *,

@@ -24,7 +24,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, select
 
 from stopsearch_app import __version__
-from stopsearch_app.domain.places import london_boroughs
+from stopsearch_app.domain.places import place_in_boroughs
 from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind, SourceFormat
 from stopsearch_app.domain.vocab import as_categorical
 from stopsearch_app.io.errors import ImportCancelled, ImportRefused
@@ -305,7 +305,8 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
                 times = chunk.records["occurred_at"].dropna()
                 if len(times):
                     span.extend((int(times.min().value // 1_000_000), int(times.max().value // 1_000_000)))
-                _place_in_boroughs(chunk.records)
+                if "geo_borough" not in chunk.records:  # the reader process places its chunks itself
+                    place_in_boroughs(chunk.records)
                 written = _write_records(connection, vocab, chunk.records, batch_id,
                                          local=stream.format is SourceFormat.LOCAL, stored_before=stored_before,
                                          keys_read=keys_read, written=counts, copy=copy)
@@ -347,14 +348,6 @@ def write_stream(connection: Connection, stream: FileStream, report: FileReport,
         warnings=json.dumps(stream.warnings)))
     if copy is not None:
         copy.batch_id, copy.sha256 = batch_id, stream.sha256
-
-
-def _place_in_boroughs(records: pd.DataFrame) -> None:
-    """The London borough of each located record (statistics.md "Places"), stored as geo_borough."""
-    if "latitude" in records and "longitude" in records:
-        records["geo_borough"] = london_boroughs().names(
-            pd.to_numeric(records["latitude"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan),
-            pd.to_numeric(records["longitude"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan))
 
 
 def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.DataFrame, batch_id: int, *,
@@ -476,7 +469,6 @@ def _insert_sqlite_packed(connection: Connection, records: pd.DataFrame, coded_i
         "occurred_at": Column(keys["occurred_at"].to_numpy(dtype=np.int64)),
         "fingerprint": Column(keys["fingerprint"].to_numpy(dtype=np.int64)),
         "occurrence": Column(keys["occurrence"].to_numpy(dtype=np.int64)),
-        "month": Column(sqlite_bulk.month_numbers(records["month"].to_numpy())),
         **{column: Column(ids, ids >= 0) for column, ids in coded_int.items()},
     }
     for name in PLAIN_COLUMNS:
@@ -493,17 +485,18 @@ def _insert_sqlite_packed(connection: Connection, records: pd.DataFrame, coded_i
             values = records[name].astype("Int64").fillna(0).to_numpy(dtype=np.int64)
         columns[name] = Column(values, valid)
     columns = {name: column.take(positions) for name, column in columns.items()}
+    month = records["month"].to_numpy()[positions].astype(object)
     before = copy.max_id(connection) if copy is not None else None
     cursor = connection.connection.cursor()
     try:
-        sqlite_bulk.insert(cursor, columns, small=("occurrence", "month", *coded_int, "part_of_operation",
+        sqlite_bulk.insert(cursor, columns, small=("occurrence", *coded_int, "part_of_operation",
                                                    "outcome_linked", "removal_more_than_outer", "age_years"),
                            wide_int=("occurred_at", "fingerprint"), wide_float=("latitude", "longitude"),
-                           constants={"batch_id": batch_id})
+                           constants={"batch_id": batch_id}, texts={"month": month})
     finally:
         cursor.close()
     if copy is not None:
-        copy.add({**columns, "month": records["month"].to_numpy()[positions].astype(object),
+        copy.add({**columns, "month": month,
                   "batch_id": np.full(len(positions), batch_id, dtype=np.int64)}, before, copy.max_id(connection))
     return int(len(positions))
 

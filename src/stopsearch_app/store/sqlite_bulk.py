@@ -6,13 +6,16 @@ the search table is ~2 s, while ``executemany`` of the same rows as 29 Python va
 So the small integers of a row (17 vocabulary ids, the booleans, the age, the occurrence and the
 month, each stored +1 so that 0 means NULL) are packed into a few 63-bit integers, bound once and
 taken apart by the statement itself (``(?3 >> 21) & 2097151``: a numbered parameter may be used any
-number of times). Twelve values per row are bound instead of twenty-nine. Bit shifts, ``&``,
+number of times). Six values per row are bound instead of twenty-nine. What SQLite works out per
+row is kept small too: a column with no blank in the chunk is stored without the +1 and ``NULLIF``,
+and the month is a code into a literal of the chunk's months (``substr``) rather than a ``printf``. Bit shifts, ``&``,
 ``NULLIF`` and ``printf`` are SQLite SQL; PostgreSQL keeps the plain path in ``importer``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 ROWS_PER_STATEMENT = 20
@@ -33,23 +36,34 @@ class Column:
         return Column(self.values[positions], self.valid[positions])
 
     def arrow(self, type_: pa.DataType) -> pa.Array:
-        return pa.array(self.values, mask=~self.valid, type=type_, from_pandas=False)
-
-
-def month_numbers(months: np.ndarray) -> np.ndarray:
-    """'YYYY-MM' strings to YYYYMM integers, through the few distinct months of a chunk."""
-    distinct, codes = np.unique(months.astype(str), return_inverse=True)
-    numbers = np.array([int(text[:4]) * 100 + int(text[5:7]) for text in distinct], dtype=np.int64)
-    return numbers[codes]
+        """As an Arrow array over the values' own buffer, with the validity as a bitmap."""
+        valid = self.valid.all()
+        if pa.types.is_boolean(type_):
+            return pa.array(self.values.astype(bool), mask=None if valid else ~self.valid, type=type_)
+        values = np.ascontiguousarray(self.values.astype(type_.to_pandas_dtype(), copy=False))
+        bitmap = None if valid else pa.py_buffer(np.packbits(self.valid, bitorder="little"))
+        return pa.Array.from_buffers(type_, len(values), [bitmap, pa.py_buffer(values)])
 
 
 def insert(cursor, columns: dict[str, Column], *, small: tuple[str, ...], wide_int: tuple[str, ...],
-           wide_float: tuple[str, ...], constants: dict[str, int]) -> None:
+           wide_float: tuple[str, ...], constants: dict[str, int], texts: dict[str, np.ndarray] | None = None) -> None:
     """INSERT INTO search the rows given as columns. ``small``: non-negative integers packed into
-    words (``month`` as YYYYMM); ``wide_*``: bound as they are; ``constants`` written as literals."""
+    words; ``wide_*``: bound as they are; ``constants`` written as literals; ``texts``: columns of a
+    few distinct strings of one length (``month``), packed as codes into a literal of those strings."""
     count = len(next(iter(columns.values())).values)
     slots = []
     wide_int = tuple(wide_int)
+    expressions: dict[str, str] = {}
+    bound_texts = []
+    for name, values in (texts or {}).items():
+        codes, distinct = pd.factorize(values)
+        width = len(distinct[0]) if len(distinct) else 0
+        if (codes >= 0).all() and all(isinstance(text, str) and len(text) == width and not set(text) & set("'{}")
+                                      for text in distinct):
+            slots.append((name, codes.astype(np.uint64), max(int(len(distinct) - 1).bit_length(), 1)))
+            expressions[name] = f"substr('{''.join(distinct)}', {{part}} * {width} + 1, {width})"
+        else:
+            bound_texts.append(name)
     for name in small:
         column = columns[name]
         if not column.valid.any():
@@ -57,10 +71,14 @@ def insert(cursor, columns: dict[str, Column], *, small: tuple[str, ...], wide_i
         if (column.values[column.valid] < 0).any():
             wide_int += (name,)  # a negative number cannot be packed: bind it as it is
             continue
-        stored = np.where(column.valid, column.values.astype(np.int64) + 1, 0).astype(np.uint64)
+        if column.valid.all():  # stored as it is: no NULLIF and no offset for SQLite to work out per row
+            stored = column.values.astype(np.uint64)
+            expressions[name] = "{part}"
+        else:
+            stored = np.where(column.valid, column.values.astype(np.int64) + 1, 0).astype(np.uint64)
+            expressions[name] = "NULLIF({part}, 0) - 1"
         slots.append((name, stored, max(int(stored.max()).bit_length(), 1)))
     words: list[np.ndarray] = []
-    expressions: dict[str, str] = {}
     current = np.zeros(count, dtype=np.uint64)
     shift = 0
     for name, stored, bits in slots:
@@ -68,9 +86,8 @@ def insert(cursor, columns: dict[str, Column], *, small: tuple[str, ...], wide_i
             words.append(current)
             current, shift = np.zeros(count, dtype=np.uint64), 0
         current |= stored << np.uint64(shift)
-        part = f"((?{{w{len(words)}}} >> {shift}) & {(1 << bits) - 1})"
-        expressions[name] = (f"printf('%04d-%02d', ({part} - 1) / 100, ({part} - 1) % 100)" if name == "month"
-                             else f"NULLIF({part}, 0) - 1")
+        expressions[name] = expressions[name].replace(
+            "{part}", f"((?{{w{len(words)}}} >> {shift}) & {(1 << bits) - 1})")
         shift += bits
     if shift:
         words.append(current)
@@ -86,6 +103,9 @@ def insert(cursor, columns: dict[str, Column], *, small: tuple[str, ...], wide_i
         values = columns[name].values.astype(np.float64).astype(object)
         values[~columns[name].valid] = None
         bound.append(values)
+        expressions[name] = f"?{{w{len(bound) - 1}}}"
+    for name in bound_texts:
+        bound.append(np.asarray(texts[name], dtype=object))
         expressions[name] = f"?{{w{len(bound) - 1}}}"
     names = list(expressions) + list(constants)
     per_row = len(bound)
