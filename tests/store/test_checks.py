@@ -63,3 +63,38 @@ def test_verdict_filter_and_priority_order(engine, tmp_path):
     assert ordered == sorted(ordered, reverse=True) and min(ordered) > 0
     order = rule_orders(engine)[summary.run_id]
     assert order == list(summary.pack_order)
+
+
+def test_a_check_leaves_foreign_keys_enforced_on_every_pooled_connection(engine, tmp_path):
+    """The verdict write switches SQLite's parent lookups off for its own transaction only, also when
+    the run is cancelled half way."""
+    import pytest
+    from sqlalchemy import text
+
+    from stopsearch_app.io.errors import ImportCancelled
+
+    synthetic(engine, tmp_path, rows=120)
+    run_check(engine, run_by="test")
+    with pytest.raises(ImportCancelled):
+        run_check(engine, run_by="test", is_cancelled=lambda: True)
+    with engine.connect() as first, engine.connect() as second:
+        assert [c.execute(text("PRAGMA foreign_keys")).scalar_one() for c in (first, second)] == [1, 1]
+        first.rollback()
+        with pytest.raises(Exception, match="FOREIGN KEY"):
+            with first.begin():
+                first.execute(record_check.insert().values(search_id=10**9, run_id=1, verdicts="", reason_codes=b"",
+                                                           priority=0))
+
+
+def test_verdict_counts_read_in_blocks_equal_the_runs_own_figures(engine, tmp_path, monkeypatch):
+    from stopsearch_app.store import checks
+
+    synthetic(engine, tmp_path, rows=400)
+    summary = run_check(engine, run_by="tester")
+    monkeypatch.setattr(checks, "COUNT_BLOCK_ROWS", 37)  # many blocks, the last one short
+    for query, figures in ((None, summary.rules_json()),
+                           (RecordQuery(Selection.all_searches(age="child")), summary.rules_json(children_only=True))):
+        counts = verdict_counts(engine, query)
+        assert list(counts.index) == list(figures)
+        for rule_id, by_verdict in figures.items():
+            assert counts.loc[rule_id].to_dict() == by_verdict, rule_id

@@ -30,6 +30,7 @@ from stopsearch_app.domain.charter.verdicts import VERDICT_KEYS, Verdict
 from stopsearch_app.domain.records import PUBLIC_FIELDS, SourceFormat
 from stopsearch_app.io.errors import ImportCancelled
 from stopsearch_app.store import columnar
+from stopsearch_app.store.database import begin_writing_checked_ids
 from stopsearch_app.store.frames import load_records, local_fields_by_batch
 from stopsearch_app.store.queries import Labels, RecordQuery, where_clause
 from stopsearch_app.store.schema import check_reason, check_run, import_batch, record_check, search
@@ -145,7 +146,7 @@ def run_check(engine: Engine, ruleset: RuleSet | None = None, record_query: Reco
     labels = Labels(engine)
     everything = record_query is None or record_query == RecordQuery()
     tally = _Tally()
-    with engine.begin() as connection:
+    with begin_writing_checked_ids(engine) as connection:
         local_fields = local_fields_by_batch(connection)
         parts = plan_parts(connection, ruleset, part_records) if everything else []
         total = sum(part.records for part in parts)
@@ -232,22 +233,33 @@ def record_verdicts(engine: Engine, search_id: int) -> list[RuleVerdict]:
     return out
 
 
+COUNT_BLOCK_ROWS = 200_000
+
+
 def verdict_counts(engine: Engine, record_query: RecordQuery | None = None,
                    labels: Labels | None = None) -> pd.DataFrame:
-    """Per rule (rows, in rule order) the count of each verdict (columns) over the filtered records."""
+    """Per rule (rows, in rule order) the count of each verdict (columns) over the filtered records.
+    The packed strings are read and counted a block at a time: at ten million records a list of
+    every string would hold ~1 GB in the app's process."""
     labels = labels or Labels(engine)
     run = latest_run(engine)
     if run is None:
         return pd.DataFrame(columns=list(VERDICT_KEYS))
     order = run["rule_order"].split(",")
-    query = (select(record_check.c.verdicts).join(search, search.c.id == record_check.c.search_id)
-             .where(*where_clause(record_query or RecordQuery(), labels),
-                    func.length(record_check.c.verdicts) == len(order)))
+    conditions = where_clause(record_query or RecordQuery(), labels)
+    query = select(record_check.c.verdicts).where(func.length(record_check.c.verdicts) == len(order))
+    if conditions:  # without a filter, no join: every stored verdict row is a record's
+        query = query.join(search, search.c.id == record_check.c.search_id).where(*conditions)
+    codes_per_rule = len(Verdict) + 1
+    totals = np.zeros(len(order) * codes_per_rule, dtype=np.int64)
+    offsets = np.arange(len(order), dtype=np.int64) * codes_per_rule
     with engine.connect() as connection:
-        strings = connection.execute(query).scalars().all()
-    matrix = unpack_verdicts(strings, order).to_numpy() if strings else np.zeros((0, len(order)), dtype=np.int8)
-    counts = {key: [(matrix[:, i] == int(Verdict.from_key(key))).sum() for i in range(len(order))]
-              for key in VERDICT_KEYS}
+        result = connection.execution_options(yield_per=COUNT_BLOCK_ROWS).execute(query).scalars()
+        for block in result.partitions(COUNT_BLOCK_ROWS):
+            matrix = unpack_verdicts(block, order).to_numpy(dtype=np.int64)
+            totals += np.bincount((matrix + offsets).ravel(), minlength=len(totals))
+    by_rule = totals.reshape(len(order), codes_per_rule)
+    counts = {key: by_rule[:, int(Verdict.from_key(key))] for key in VERDICT_KEYS}
     return pd.DataFrame(counts, index=order).astype(int)
 
 
