@@ -25,6 +25,12 @@ def run_child(*argv: str) -> dict:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
+def print_tabs(tabs: list[dict], indent: str = "") -> None:
+    for tab in tabs:
+        print(f"{indent}tab {tab['tab']}: on screen after {tab['seconds']:.2f} s, longest UI-thread stall "
+              f"{tab['longest_stall_ms']} ms (target <= 100 ms)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -64,6 +70,7 @@ def main() -> None:
     print(f"table open on {table['rows_shown']:,} rows: {table['open_seconds']:.2f} s to rows on screen "
           f"(target < 1 s); the count line's totals after {table['totals_seconds']:.2f} s")
     print(f"scroll to end: {table['scroll_to_end_seconds'] * 1000:.0f} ms")
+    print_tabs(table["tabs"])
     print(f"import of {table['import_during_ui_rows']:,} rows with the window open: "
           f"{table['import_during_ui_seconds']:.1f} s; longest UI-thread stall {table['ui_longest_stall_ms']} ms "
           f"over {table['ui_heartbeats']:,} heartbeats (target <= 100 ms); stalls over 60 ms (start, length): "

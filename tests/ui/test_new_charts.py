@@ -133,6 +133,7 @@ def test_the_tab_shows_the_new_charts_only_when_the_dashboard_has_them(qtbot, lo
     assert [k for k, p in view.panels.items() if not p.isHidden()] == list(BASE_CHART_KEYS)
     view._on_result(Dashboard.from_json(full.as_json() | series_keys() | borough_keys()))
     assert not view.panels["monthly_ratio"].isHidden() and not view.panels["funnel"].isHidden()
+    qtbot.waitUntil(lambda: not view.is_busy(), timeout=30_000)  # drawn one chart per turn of the event loop
     assert view.panels["monthly_ratio"].points and view.panels["funnel"].points
     view.shutdown()
 
