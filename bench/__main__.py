@@ -15,6 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench.bench_table import print_tabs
 from bench.generate import write
 
 
@@ -23,12 +24,6 @@ def run_child(*argv: str) -> dict:
     if completed.returncode != 0:
         raise SystemExit(f"benchmark step failed: {' '.join(argv)}\n{completed.stderr[-2000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
-
-
-def print_tabs(tabs: list[dict], indent: str = "") -> None:
-    for tab in tabs:
-        print(f"{indent}tab {tab['tab']}: on screen after {tab['seconds']:.2f} s, longest UI-thread stall "
-              f"{tab['longest_stall_ms']} ms (target <= 100 ms)")
 
 
 def main() -> None:

@@ -4,8 +4,12 @@
   ``pandas.read_csv`` + ``DataFrame.to_sql`` of the same file (target: >= 4x, goal 5x);
 - ``stopsearch check`` over the N stored records, end to end (a fresh process: start-up, loading,
   the rules, storing every verdict), against ``pandas.read_csv`` of the same rows (target <= 8x);
+- every statistic per filter change over the N records (``bench.bench_disparity``; target: worst
+  median <= 200 ms at 1,000,000);
 - with ``--files 10``: ten N-row files of different forces imported one after another into one
-  database (the tenth must import at most 1.3x slower than the first; every process's peak memory).
+  database (the tenth must import at most 1.3x slower than the first; every process's peak memory),
+  then the check, the statistics (<= 500 ms at 10,000,000) and the app's window over all of them
+  (``bench.bench_table``: rows on screen within 1 s, every tab, UI-thread stalls <= 100 ms).
 
     python -m bench.bench_scale --rows 1000000 [--files 10] [--folder /tmp/scale]
 
@@ -26,6 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.bench_table import print_tabs
 from bench.generate import write
 
 FORCES = ("metropolitan", "west-midlands", "greater-manchester", "merseyside", "west-yorkshire", "kent",
@@ -124,8 +129,25 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         print(f"stopsearch check ({label}) over {result['records']:,} stored records, end to end: "
               f"{result['seconds']:.1f} s = {result['seconds'] / parse['seconds']:.1f}x the CSV parse "
               f"(target <= 8x, goal 3x); peak {result['peak_rss_mib']:,.0f} MiB; load average {load()}", flush=True)
+    stats = disparity(database_url)
+    print(f"statistics per filter change over {stats['records']:,} records: worst median {stats['worst_median_ms']:.0f} ms "
+          f"(target <= 200 ms, goal 100 ms); count cube built in {stats['cube_build_seconds']:.1f} s; peak "
+          f"{stats['peak_rss_mib']:,.0f} MiB; load average {load()}", flush=True)
     if args.files:
         national(folder, rows, args.files)
+
+
+def disparity(database_url: str) -> dict:
+    return child("-m", "bench.bench_disparity", "--db", database_url, "--repeat", "3")
+
+
+def window(database: Path, folder: Path) -> dict:
+    """The app's window over the database, with a 200,000-row import while it is open."""
+    extra = write(200_000, folder / "2025-01-city-of-london-stop-and-search.csv", seed=7)
+    try:
+        return child("-m", "bench.bench_table", str(database), str(extra))
+    finally:
+        extra.unlink()
 
 
 def national(folder: Path, rows: int, count: int) -> None:
@@ -146,6 +168,22 @@ def national(folder: Path, rows: int, count: int) -> None:
     print(f"national: stopsearch check over {result['records']:,} records in {result['seconds']:.1f} s, peak "
           f"{result['peak_rss_mib']:,.0f} MiB (target < 2048 MiB in every process, checked in parts); "
           f"load average {load()}", flush=True)
+    peaks = [result["peak_rss_mib"]]
+    stats = disparity(f"sqlite:///{database}")
+    peaks.append(stats["peak_rss_mib"])
+    print(f"national: statistics per filter change over {stats['records']:,} records: worst median "
+          f"{stats['worst_median_ms']:.0f} ms (target <= 500 ms); count cube built in {stats['cube_build_seconds']:.1f} s; "
+          f"peak {stats['peak_rss_mib']:,.0f} MiB; load average {load()}", flush=True)
+    table = window(database, folder)
+    peaks.append(table["peak_rss_mib"])
+    print(f"national: the app's record table on {table['rows_shown']:,} records: rows on screen after "
+          f"{table['open_seconds']:.2f} s (target <= 1 s), totals after {table['totals_seconds']:.2f} s, scroll to end "
+          f"{table['scroll_to_end_seconds'] * 1000:.0f} ms; a {table['import_during_ui_rows']:,}-row import with the "
+          f"window open: longest UI-thread stall {table['ui_longest_stall_ms']} ms during, "
+          f"{table['ui_longest_stall_after_import_ms']} ms after (target <= 100 ms); peak {table['peak_rss_mib']:,.0f} MiB")
+    print_tabs(table["tabs"], indent="national: ")
+    print(f"national: largest process {max(peaks):,.0f} MiB (check, statistics, app; imports above) "
+          f"(target < 2048 MiB)", flush=True)
 
 
 if __name__ == "__main__":

@@ -101,6 +101,12 @@ def main(db_path: str, import_csv: str) -> dict:
     return result
 
 
+def print_tabs(tabs: list[dict], indent: str = "") -> None:
+    for tab in tabs:
+        print(f"{indent}tab {tab['tab']}: on screen after {tab['seconds']:.2f} s, longest UI-thread stall "
+              f"{tab['longest_stall_ms']} ms (target <= 100 ms)")
+
+
 def _open_every_tab(app, window) -> list[dict]:
     """Each tab as a user opens it, with a 10 ms heartbeat on the UI thread: seconds until its
     figures are on screen (the work runs off the UI thread) and the longest stall meanwhile."""
