@@ -8,8 +8,9 @@ month, each stored +1 so that 0 means NULL) are packed into a few 63-bit integer
 taken apart by the statement itself (``(?3 >> 21) & 2097151``: a numbered parameter may be used any
 number of times). Six values per row are bound instead of twenty-nine. What SQLite works out per
 row is kept small too: a column with no blank in the chunk is stored without the +1 and ``NULLIF``,
-and the month is a code into a literal of the chunk's months (``substr``) rather than a ``printf``. Bit shifts, ``&``,
-``NULLIF`` and ``printf`` are SQLite SQL; PostgreSQL keeps the plain path in ``importer``.
+and the month is a code into a literal of the chunk's months (``substr``) rather than a ``printf``.
+Bit shifts, ``&``, ``NULLIF`` and ``substr`` are SQLite SQL; PostgreSQL keeps the plain path in
+``importer``.
 """
 
 from __future__ import annotations
