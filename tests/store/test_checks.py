@@ -78,9 +78,10 @@ def test_a_check_leaves_foreign_keys_enforced_on_every_pooled_connection(engine,
     with pytest.raises(ImportCancelled):
         run_check(engine, run_by="test", is_cancelled=lambda: True)
     with engine.connect() as first, engine.connect() as second:
-        assert [c.execute(text("PRAGMA foreign_keys")).scalar_one() for c in (first, second)] == [1, 1]
-        first.rollback()
-        with pytest.raises(Exception, match="FOREIGN KEY"):
+        if engine.dialect.name == "sqlite":  # PostgreSQL always enforces: there is no switch to leave on
+            assert [c.execute(text("PRAGMA foreign_keys")).scalar_one() for c in (first, second)] == [1, 1]
+            first.rollback()
+        with pytest.raises(Exception, match="(?i)foreign key"):
             with first.begin():
                 first.execute(record_check.insert().values(search_id=10**9, run_id=1, verdicts="", reason_codes=b"",
                                                            priority=0))
