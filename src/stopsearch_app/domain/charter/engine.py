@@ -106,10 +106,17 @@ class CheckResult:
         """One string per record, one character per rule of the rule set (``pack_order``); '-' = not run.
 
         Store it with :attr:`ruleset_id`, :attr:`ruleset_version` and :attr:`ruleset_hash`."""
+        return pack_verdicts(self._pack_order_codes(), index=self.verdicts.index)
+
+    def packed_chars(self) -> np.ndarray:
+        """The same as (records x pack order) ASCII bytes, without a string per record."""
+        return verdict_chars(self._pack_order_codes())
+
+    def _pack_order_codes(self) -> np.ndarray:
         matrix = np.full((len(self.verdicts), len(self.pack_order)), NOT_RUN_CODE, dtype=np.int8)
         positions = [self.pack_order.index(rule_id) for rule_id in self.rule_ids]
         matrix[:, positions] = self.verdicts.to_numpy()
-        return pack_verdicts(matrix, index=self.verdicts.index)
+        return matrix
 
     def _select(self, mask: np.ndarray | pd.Series | None) -> np.ndarray | None:
         if mask is None:
@@ -267,6 +274,15 @@ def pack_verdicts(matrix: np.ndarray | pd.DataFrame, index: pd.Index | None = No
     if isinstance(matrix, pd.DataFrame):
         index = matrix.index if index is None else index
         matrix = matrix.to_numpy()
+    chars = verdict_chars(matrix)
+    rows, width = chars.shape
+    offsets = np.arange(0, (rows + 1) * width, width, dtype=np.int64) if width else np.zeros(rows + 1, np.int64)
+    strings = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(chars.reshape(-1)))
+    return pd.Series(pd.array(strings.cast(pa.string()), dtype="string[pyarrow]"), index=index, name="verdicts")
+
+
+def verdict_chars(matrix: np.ndarray) -> np.ndarray:
+    """(records x rules) int8 codes -> the packed characters as a contiguous uint8 matrix."""
     codes = np.asarray(matrix)
     if codes.ndim != 2:
         raise ValueError("pack_verdicts needs a 2-D (records x rules) array")
@@ -274,10 +290,7 @@ def pack_verdicts(matrix: np.ndarray | pd.DataFrame, index: pd.Index | None = No
     if rows and width and (codes.min() < 0 or codes.max() >= len(CODE_TO_CHAR)):
         raise ValueError("verdict codes must be 0 (not run) or 1-6")
     # Fancy indexing with a uint8 view is the fastest lookup numpy has for a 7-entry table.
-    chars = np.ascontiguousarray(CODE_TO_CHAR[codes.astype(np.int8, copy=False).view(np.uint8)])
-    offsets = np.arange(0, (rows + 1) * width, width, dtype=np.int64) if width else np.zeros(rows + 1, np.int64)
-    strings = pa.LargeStringArray.from_buffers(rows, pa.py_buffer(offsets), pa.py_buffer(chars.reshape(-1)))
-    return pd.Series(pd.array(strings.cast(pa.string()), dtype="string[pyarrow]"), index=index, name="verdicts")
+    return np.ascontiguousarray(CODE_TO_CHAR[codes.astype(np.int8, copy=False).view(np.uint8)])
 
 
 def unpack_verdicts(packed: Sequence[str] | np.ndarray | pd.Series, rule_ids: Sequence[str],
