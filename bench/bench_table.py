@@ -21,7 +21,7 @@ def main(db_path: str, import_csv: str) -> dict:
 
     from stopsearch_app.settings import Settings
     from stopsearch_app.store.database import open_database
-    from stopsearch_app.ui.app import freeze_start_up_objects
+    from stopsearch_app.ui.app import freeze_start_up_objects, prefer_the_ui_thread
     from stopsearch_app.ui.context import AppContext
     from stopsearch_app.ui.main_window import MainWindow
 
@@ -34,6 +34,7 @@ def main(db_path: str, import_csv: str) -> dict:
     window = MainWindow(context)
     window.show()
     freeze_start_up_objects()  # as the app's main() does
+    prefer_the_ui_thread()
     page = window.records_page
     while page._ids_slot.is_busy():  # rows are on screen and scrollable from here
         app.processEvents()

@@ -331,8 +331,7 @@ class CubeCounts(Counts):
                 select(vocabulary.c.id, vocabulary.c.field, vocabulary.c.value))]
             nfa = [vocabulary_id for vocabulary_id, field_name, value in vocabulary_rows
                    if field_name == "outcome_code" and value == "nfa"]
-            cube = _cube_from_columnar(columnar.stored_table(
-                connection, [*DIMENSIONS, "outcome_linked", "removal_more_than_outer", "outcome_code_id"]), nfa)
+            cube = _cube_from_columnar(connection, nfa)
             covered = load_coverage(connection)
         return cls(cube, vocabulary_rows, fingerprint, covered)
 
@@ -445,8 +444,36 @@ def _vehicle_without_person(frame: pd.DataFrame, resolved: _Resolved) -> pd.Seri
             & (frame["ode_id"] == _NULL_ID) & frame["child_status_id"].isin(resolved.no_person_status_ids))
 
 
-def _cube_from_columnar(table: pa.Table, nfa_ids: list[int]) -> pd.DataFrame:
-    """Searches and the outcome tallies of ``_count_expressions`` per combination of ``DIMENSIONS``."""
+def _cube_from_columnar(connection: Connection, nfa_ids: list[int]) -> pd.DataFrame:
+    """Searches and the outcome tallies of ``_count_expressions`` per combination of ``DIMENSIONS``,
+    grouped one import batch at a time and the groups then summed: only one batch's columns are
+    mapped into memory at once (all of ten million records' took the process past 2 GiB)."""
+    tallies = ("searches", *_TALLIES)
+    partials = [_grouped_batch(columnar.stored_table(connection, _CUBE_COLUMNS, [batch_id]), nfa_ids)
+                for batch_id in columnar.batch_ids(connection)]
+    if not partials:
+        grouped = _grouped_batch(columnar.stored_table(connection, _CUBE_COLUMNS, []), nfa_ids)
+    elif len(partials) == 1:
+        grouped = partials[0]
+    else:
+        grouped = pa.concat_tables(partials).group_by(list(DIMENSIONS)).aggregate([(name, "sum") for name in tallies])
+        grouped = grouped.rename_columns([name.removesuffix("_sum") for name in grouped.column_names])
+    out = {}
+    for name in (*DIMENSIONS, *COUNT_COLUMNS):
+        column = grouped.column(name)
+        out[name] = (column.to_numpy(zero_copy_only=False).astype(object) if name == "month"
+                     else column.fill_null(_NULL_ID if name in DIMENSIONS else 0).to_numpy().astype(np.int64))
+    del partials, grouped
+    pa.default_memory_pool().release_unused()  # the grouping's scratch memory, back to the system
+    return pd.DataFrame(out)
+
+
+_TALLIES = ("linked_recorded", "linked_true", "removal_recorded", "removal_true", "outcome_recorded", "non_nfa")
+_CUBE_COLUMNS = (*DIMENSIONS, "outcome_linked", "removal_more_than_outer", "outcome_code_id")
+
+
+def _grouped_batch(table: pa.Table, nfa_ids: list[int]) -> pa.Table:
+    """One batch's records grouped by ``DIMENSIONS``: ``searches`` and every tally of ``_TALLIES``."""
     def flag(condition: pa.ChunkedArray) -> pa.ChunkedArray:
         return pc.cast(pc.fill_null(condition, False), pa.int8())
 
@@ -458,16 +485,10 @@ def _cube_from_columnar(table: pa.Table, nfa_ids: list[int]) -> pd.DataFrame:
         "outcome_recorded": flag(pc.is_valid(outcome)),
         "non_nfa": flag(pc.and_(pc.is_valid(outcome), pc.invert(pc.is_in(outcome, pa.array(nfa_ids, pa.int32()))))),
     }
-    keyed = pa.table({**{name: table.column(name) for name in DIMENSIONS}, **tallies})
-    grouped = keyed.group_by(list(DIMENSIONS)).aggregate([([], "count_all"), *((name, "sum") for name in tallies)])
-    grouped = grouped.rename_columns([("searches" if name == "count_all" else name.removesuffix("_sum"))
-                                      for name in grouped.column_names])
-    out = {}
-    for name in (*DIMENSIONS, *COUNT_COLUMNS):
-        column = grouped.column(name)
-        out[name] = (column.to_numpy(zero_copy_only=False).astype(object) if name == "month"
-                     else column.fill_null(_NULL_ID if name in DIMENSIONS else 0).to_numpy().astype(np.int64))
-    return pd.DataFrame(out)
+    keyed = pa.table({**{name: table.column(name) for name in DIMENSIONS}, **{name: tallies[name] for name in _TALLIES}})
+    grouped = keyed.group_by(list(DIMENSIONS)).aggregate([([], "count_all"), *((name, "sum") for name in _TALLIES)])
+    return grouped.rename_columns([("searches" if name == "count_all" else name.removesuffix("_sum"))
+                                   for name in grouped.column_names])
 
 
 def _summed(cube: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:

@@ -251,6 +251,12 @@ def stored_table(engine: Engine | Connection, columns: Sequence[str] = COLUMNS,
     return table
 
 
+def batch_ids(engine: Engine | Connection) -> list[int]:
+    """The import batches that hold records, in id order (to read ``stored_table`` a batch at a time)."""
+    with connected(engine) as connection:
+        return [batch_id for batch_id, _sha256, imported in _batches(connection) if imported]
+
+
 def stored_frame(engine: Engine | Connection, columns: Sequence[str] = COLUMNS,
                  batch_ids: Collection[int] | None = None) -> pd.DataFrame:
     """``stored_table`` as pandas: ids and codes as numbers (NaN where blank), booleans as 1.0/0.0/NaN."""

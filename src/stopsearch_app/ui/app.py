@@ -29,6 +29,17 @@ def freeze_start_up_objects() -> None:
     gc.freeze()
 
 
+UI_SWITCH_INTERVAL_SECONDS = 0.0001
+
+
+def prefer_the_ui_thread() -> None:
+    """Hand the GIL over sooner while a worker thread computes. Each call from Qt into Python (a
+    model's ``data``, a chart item's ``paint``) must take the GIL, and a busy worker gives it up only
+    every switch interval (5 ms by default): a repaint of the disparity tab during a recomputation
+    at 3,000,000 records stalled the UI thread 150-240 ms at 5 ms and ~115 ms at 0.5 ms, measured."""
+    sys.setswitchinterval(UI_SWITCH_INTERVAL_SECONDS)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     from stopsearch_app.ui.platform_check import missing_libraries, no_screen
@@ -89,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(context)
     window.show()
     freeze_start_up_objects()
+    prefer_the_ui_thread()
     for notice in notices:
         print(f"stopsearch-app: {notice}", file=sys.stderr)
     if notices:
