@@ -108,3 +108,10 @@ def test_a_run_that_fails_while_storing_keeps_the_previous_verdicts(mixed, monke
     assert stored(mixed) == before
     monkeypatch.undo()
     assert run_check(mixed, run_by="tester").records_checked == first.records_checked  # the database still works
+
+
+def test_a_check_of_an_empty_database_still_lists_every_rule(engine):
+    summary = run_check(engine, run_by="tester")
+    assert summary.records_checked == 0
+    assert list(summary.rules_json()) == list(summary.pack_order) and summary.pack_order
+    assert all(count == 0 for by_verdict in summary.rules_json().values() for count in by_verdict.values())

@@ -179,7 +179,8 @@ def run_check(engine: Engine, ruleset: RuleSet | None = None, record_query: Reco
                     progress(2 * index + 1, steps, f"checking {len(records):,} records against "
                              f"{len(ruleset.enabled_rules)} rules and storing their verdicts")
                 sliced = part is not None and not part.linked
-                for start in range(0, len(records), SLICE_RECORDS if sliced else max(len(records), 1)):
+                # At least one pass, also over no records: the run's figures still list every rule.
+                for start in range(0, max(len(records), 1), SLICE_RECORDS if sliced else max(len(records), 1)):
                     piece = records.iloc[start:start + SLICE_RECORDS] if sliced else records
                     result = check(piece, ruleset, local_fields)
                     if is_cancelled and is_cancelled():

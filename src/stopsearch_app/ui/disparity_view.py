@@ -73,6 +73,10 @@ class DisparityView(QWidget):
         self._to_draw: list[str] = []
         self._announce: Dashboard | None = None
         self._settling = False
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(0)
+        self._settle_timer.timeout.connect(self._settled)
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(0)
@@ -316,7 +320,7 @@ class DisparityView(QWidget):
         else:
             # Done once the last chart's layout and paint (posted events) have run: the next turn.
             self._settling = True
-            QTimer.singleShot(0, self._settled)
+            self._settle_timer.start()
 
     def _settled(self) -> None:
         self._settling = False
