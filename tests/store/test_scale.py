@@ -116,6 +116,28 @@ def test_records_from_the_columnar_copy_equal_records_from_the_database(engine, 
                                        check_dtype=False, obj=column)
 
 
+def test_a_batch_rebuilt_on_its_own_keeps_every_boolean(engine, met_file):
+    """Each batch's copy rebuilt alone (as the count cube reads them) holds the booleans the database
+    holds. A City month records every 'outcome linked': PostgreSQL hands back a column of bools with
+    no NULL, which pandas' ``map`` through a dict had turned into all NaN."""
+    import_paths(engine, met_file, *CITY_MONTHS)
+    flags = ["part_of_operation", "outcome_linked", "removal_more_than_outer"]
+    columnar.stored_table(engine, ["search_id"])  # PostgreSQL writes the files on first read
+    for path in columnar.cache_folder(engine).glob("batch-*.arrow"):
+        path.unlink()
+    recorded = 0
+    with engine.connect() as connection:
+        for batch_id in columnar.batch_ids(connection):
+            copy = columnar.stored_table(connection, ["search_id", *flags], [batch_id])
+            from_copy = list(zip(*(copy.column(name).to_pylist() for name in ["search_id", *flags])))
+            rows = connection.execute(select(search.c.id, *(search.c[name] for name in flags))
+                                      .where(search.c.batch_id == batch_id).order_by(search.c.id)).all()
+            assert from_copy == [(row[0], *(None if value is None else bool(value) for value in row[1:]))
+                                 for row in rows], batch_id
+            recorded += sum(value is not None for row in from_copy for value in row[1:])
+    assert recorded > 12_000
+
+
 def test_a_missing_or_stale_columnar_file_is_rebuilt_from_the_database(engine, met_file):
     import_paths(engine, met_file)
     folder = columnar.cache_folder(engine)

@@ -196,8 +196,11 @@ def _rebuild(connection: Connection, folder: Path | None, batches: dict[int, str
         cursor.execute(compiled.string, parameters)
         while rows := cursor.fetchmany(REBUILD_ROWS):
             frame = pd.DataFrame.from_records(rows, columns=list(COLUMNS), coerce_float=False)
-            for column in _BOOL_COLUMNS:  # SQLite hands booleans back as 0/1
-                frame[column] = frame[column].map({0: False, 1: True, False: False, True: True})
+            for column in _BOOL_COLUMNS:
+                # SQLite hands booleans back as 0/1, PostgreSQL as bools; a column of bools with no
+                # NULL mapped through a {0/1: bool} dict came out all NaN, so go through numbers.
+                numbers = pd.to_numeric(frame[column].astype(object), errors="coerce")
+                frame[column] = numbers.eq(1).astype(object).where(numbers.notna(), None)
             for batch_id, part in frame.groupby("batch_id", sort=False):
                 pieces[int(batch_id)].append(_table_from_columns(
                     {name: part[name].astype(object).where(part[name].notna(), None).to_numpy() for name in COLUMNS}))
