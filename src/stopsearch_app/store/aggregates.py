@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, and_, case, func, or_, select
+from sqlalchemy import Connection, Engine, and_, case, func, or_, select
 from sqlalchemy.sql import ColumnElement
 
 from stopsearch_app.domain.coverage import CoverageTable
@@ -448,7 +448,6 @@ def _cube_from_columnar(connection: Connection, nfa_ids: list[int]) -> pd.DataFr
     """Searches and the outcome tallies of ``_count_expressions`` per combination of ``DIMENSIONS``,
     grouped one import batch at a time and the groups then summed: only one batch's columns are
     mapped into memory at once (all of ten million records' took the process past 2 GiB)."""
-    tallies = ("searches", *_TALLIES)
     partials = [_grouped_batch(columnar.stored_table(connection, _CUBE_COLUMNS, [batch_id]), nfa_ids)
                 for batch_id in columnar.batch_ids(connection)]
     if not partials:
@@ -456,7 +455,7 @@ def _cube_from_columnar(connection: Connection, nfa_ids: list[int]) -> pd.DataFr
     elif len(partials) == 1:
         grouped = partials[0]
     else:
-        grouped = pa.concat_tables(partials).group_by(list(DIMENSIONS)).aggregate([(name, "sum") for name in tallies])
+        grouped = pa.concat_tables(partials).group_by(list(DIMENSIONS)).aggregate([(name, "sum") for name in COUNT_COLUMNS])
         grouped = grouped.rename_columns([name.removesuffix("_sum") for name in grouped.column_names])
     out = {}
     for name in (*DIMENSIONS, *COUNT_COLUMNS):
@@ -468,7 +467,7 @@ def _cube_from_columnar(connection: Connection, nfa_ids: list[int]) -> pd.DataFr
     return pd.DataFrame(out)
 
 
-_TALLIES = ("linked_recorded", "linked_true", "removal_recorded", "removal_true", "outcome_recorded", "non_nfa")
+_TALLIES = tuple(name for name in COUNT_COLUMNS if name != "searches")  # a batch's group_by counts the rest
 _CUBE_COLUMNS = (*DIMENSIONS, "outcome_linked", "removal_more_than_outer", "outcome_code_id")
 
 

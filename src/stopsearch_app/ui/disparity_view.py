@@ -72,11 +72,10 @@ class DisparityView(QWidget):
         # thread 200-450 ms (bench.bench_table's tab stage); one chart is 10-60 ms.
         self._to_draw: list[str] = []
         self._announce: Dashboard | None = None
-        self._settling = False
         self._settle_timer = QTimer(self)
         self._settle_timer.setSingleShot(True)
         self._settle_timer.setInterval(0)
-        self._settle_timer.timeout.connect(self._settled)
+        self._settle_timer.timeout.connect(self._drawn)
         self._draw_timer = QTimer(self)
         self._draw_timer.setSingleShot(True)
         self._draw_timer.setInterval(0)
@@ -193,7 +192,7 @@ class DisparityView(QWidget):
 
     def is_busy(self) -> bool:
         """Computing, or drawing the charts of a result."""
-        return self._slot.is_busy() or bool(self._to_draw) or self._settling
+        return self._slot.is_busy() or bool(self._to_draw) or self._settle_timer.isActive()
 
     def set_large_type(self, large: bool) -> None:
         """Bigger type everywhere (for a panel meeting on a projector)."""
@@ -319,12 +318,7 @@ class DisparityView(QWidget):
             self._draw_timer.start()
         else:
             # Done once the last chart's layout and paint (posted events) have run: the next turn.
-            self._settling = True
             self._settle_timer.start()
-
-    def _settled(self) -> None:
-        self._settling = False
-        self._drawn()
 
     def _drawn(self) -> None:
         if self._announce is not None:

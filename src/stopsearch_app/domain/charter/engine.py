@@ -285,7 +285,7 @@ def verdict_chars(matrix: np.ndarray) -> np.ndarray:
     """(records x rules) int8 codes -> the packed characters as a contiguous uint8 matrix."""
     codes = np.asarray(matrix)
     if codes.ndim != 2:
-        raise ValueError("pack_verdicts needs a 2-D (records x rules) array")
+        raise ValueError("packed verdicts need a 2-D (records x rules) array")
     rows, width = codes.shape
     if rows and width and (codes.min() < 0 or codes.max() >= len(CODE_TO_CHAR)):
         raise ValueError("verdict codes must be 0 (not run) or 1-6")
