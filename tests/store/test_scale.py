@@ -95,7 +95,7 @@ def test_the_packed_sqlite_insert_stores_exactly_what_the_plain_insert_stores(db
     import_paths(plain, path, met_copy)
     expected = stored_records(plain)
     assert expected["removal_more_than_outer"].notna().any() and expected["latitude"].notna().any()
-    pd.testing.assert_frame_equal(stored_records(packed), expected)
+    pd.testing.assert_frame_equal(stored_records(packed), expected, check_exact=True)
 
 
 def test_records_from_the_columnar_copy_equal_records_from_the_database(engine, tmp_path, met_file):
@@ -181,3 +181,24 @@ def test_the_analytic_frame_carries_the_statistics_columns(engine, met_file):
         assert frame[name].isna().sum() == records[name].isna().sum(), name
         assert int(frame[name].sum()) == int(records[name].sum()), name
     assert np.array_equal(frame.index.to_numpy(), np.sort(frame.index.to_numpy()))
+
+
+@pytest.mark.parametrize("latitude", [51.512345, -0.000001, 0.0, 89.999999, 51.51234567, 1e-9, float("nan")])
+def test_packed_coordinates_are_stored_as_the_exact_float_given(tmp_path, latitude):
+    """Six decimals go in as whole millionths; anything else is bound as the float itself."""
+    import sqlite3
+
+    from stopsearch_app.store import sqlite_bulk
+
+    connection = sqlite3.connect(tmp_path / "c.db")
+    connection.execute("CREATE TABLE search (occurrence INTEGER, latitude FLOAT, longitude FLOAT, batch_id INTEGER)")
+    values = np.array([latitude, 51.5, 0.1])
+    present = ~np.isnan(values)
+    columns = {"occurrence": sqlite_bulk.Column(np.arange(3, dtype=np.int64)),
+               "latitude": sqlite_bulk.Column(np.nan_to_num(values), present),
+               "longitude": sqlite_bulk.Column(np.array([-0.123456, -0.1, 0.0]), np.array([True, False, True]))}
+    sqlite_bulk.insert(connection.cursor(), columns, small=("occurrence",), wide_int=(),
+                       wide_float=("latitude", "longitude"), constants={"batch_id": 1})
+    rows = connection.execute("SELECT latitude, longitude FROM search ORDER BY occurrence").fetchall()
+    assert rows == [(None if np.isnan(latitude) else latitude, -0.123456), (51.5, None), (0.1, 0.0)]
+    assert all(type(value) is float for row in rows for value in row if value is not None)

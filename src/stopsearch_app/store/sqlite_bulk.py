@@ -9,6 +9,11 @@ taken apart by the statement itself (``(?3 >> 21) & 2097151``: a numbered parame
 number of times). Six values per row are bound instead of twenty-nine. What SQLite works out per
 row is kept small too: a column with no blank in the chunk is stored without the +1 and ``NULLIF``,
 and the month is a code into a literal of the chunk's months (``substr``) rather than a ``printf``.
+The coordinates go in as whole millionths when that is exact (police.uk's six decimals), so every
+bound value is an integer: the rows are then made by one int64 matrix's ``tolist()``, not an object
+matrix (measured: 1M rows 7.9-8.6 s -> 5.4-5.5 s end to end). Cutting every value out of one
+bound byte string per block with ``substr`` (as the verdict write does) was tried and lost: SQLite's
+per-row ``CAST`` cost more than the binding it saved.
 Bit shifts, ``&``, ``NULLIF`` and ``substr`` are SQLite SQL; PostgreSQL keeps the plain path in
 ``importer``.
 """
@@ -21,6 +26,7 @@ import pyarrow as pa
 
 ROWS_PER_STATEMENT = 20
 WORD_BITS = 63  # a non-negative signed 64-bit integer
+NULL_MICRO = -(1 << 62)  # a bound micro-degree that stands for NULL: far outside any coordinate
 
 
 class Column:
@@ -44,6 +50,21 @@ class Column:
         values = np.ascontiguousarray(self.values.astype(type_.to_pandas_dtype(), copy=False))
         bitmap = None if valid else pa.py_buffer(np.packbits(self.valid, bitorder="little"))
         return pa.Array.from_buffers(type_, len(values), [bitmap, pa.py_buffer(values)])
+
+
+def _as_micro(column: Column) -> np.ndarray | None:
+    """The coordinates as whole millionths when that is exact, else None. police.uk gives six
+    decimals; SQLite then stores ``n / 1000000.0``, which IEEE division rounds to the same double
+    as parsing the decimal text, so the stored value is exactly the one the file gave."""
+    values = column.values.astype(np.float64, copy=False)
+    present = column.valid & np.isfinite(values)
+    if not (present == column.valid).all() or (np.abs(values[present]) > 1e9).any():
+        return None
+    micro = np.round(np.where(present, values, 0.0) * 1e6).astype(np.int64)
+    if not (micro[present] / 1e6 == values[present]).all():
+        return None
+    micro[~present] = NULL_MICRO
+    return micro
 
 
 def insert(cursor, columns: dict[str, Column], *, small: tuple[str, ...], wide_int: tuple[str, ...],
@@ -92,17 +113,25 @@ def insert(cursor, columns: dict[str, Column], *, small: tuple[str, ...], wide_i
         shift += bits
     if shift:
         words.append(current)
-    bound: list[np.ndarray] = [word.view(np.int64).astype(object) for word in words]
+    bound: list[np.ndarray] = [word.view(np.int64) for word in words]
     for name in wide_int:
-        values = columns[name].values.astype(np.int64).astype(object)
-        values[~columns[name].valid] = None
+        values = columns[name].values.astype(np.int64)
+        if not columns[name].valid.all():
+            values = values.astype(object)
+            values[~columns[name].valid] = None
         bound.append(values)
         expressions[name] = f"?{{w{len(bound) - 1}}}"
     for name in wide_float:
-        if not columns[name].valid.any():
+        column = columns[name]
+        if not column.valid.any():
             continue
-        values = columns[name].values.astype(np.float64).astype(object)
-        values[~columns[name].valid] = None
+        micro = _as_micro(column)
+        if micro is not None:  # bound as an integer: see _as_micro
+            bound.append(micro)
+            expressions[name] = f"NULLIF(?{{w{len(bound) - 1}}}, {NULL_MICRO}) / 1000000.0"
+            continue
+        values = column.values.astype(np.float64).astype(object)
+        values[~column.valid] = None
         bound.append(values)
         expressions[name] = f"?{{w{len(bound) - 1}}}"
     for name in bound_texts:
@@ -116,7 +145,10 @@ def insert(cursor, columns: dict[str, Column], *, small: tuple[str, ...], wide_i
         return "(" + ", ".join([expressions[name].format(**numbers) for name in expressions]
                                + [str(int(value)) for value in constants.values()]) + ")"
 
-    table = np.empty((count, per_row), dtype=object)
+    # All integers: one int64 matrix whose tolist() makes the Python ints in C, several times faster
+    # than filling an object matrix (measured: 0.3-0.45 s of every 155,000 rows went there).
+    kind = np.int64 if all(values.dtype == np.int64 for values in bound) else object
+    table = np.empty((count, per_row), dtype=kind)
     for position, values in enumerate(bound):
         table[:, position] = values
     insert_sql = f"INSERT INTO search ({', '.join(names)}) VALUES "
