@@ -35,3 +35,21 @@ def test_opening_twice_keeps_the_data(db_url, met_file):
     with again.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM search")).scalar() == 12_447
     assert "search" in inspect(again).get_table_names()
+
+
+def test_the_schema_head_constant_is_the_newest_migration():
+    from stopsearch_app.store.database import SCHEMA_HEAD
+
+    assert SCHEMA_HEAD == head_revision()
+
+
+def test_a_database_at_the_newest_schema_opens_without_alembic(db_url):
+    """Alembic is imported only to create or upgrade a database (it costs every command 0.2 s)."""
+    import subprocess
+    import sys
+
+    open_database(db_url).dispose()  # created and migrated here
+    probe = ("import sys; from stopsearch_app.store.database import open_database; "
+             f"open_database({db_url!r}).dispose(); print(sorted(m for m in sys.modules if m.startswith('alembic')))")
+    completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "[]"

@@ -67,7 +67,7 @@ def test_a_failing_migration_restores_the_file_and_points_at_the_backup(old_db, 
         connection.exec_driver_sql("DELETE FROM user_notes")
         raise RuntimeError("disk I/O error\nsecond line")  # ...then failed
 
-    monkeypatch.setattr(database.command, "upgrade", failing)
+    monkeypatch.setattr(command, "upgrade", failing)  # the module database.migrate imports
     with pytest.raises(DatabaseUpgradeError) as raised:
         open_database(f"sqlite:///{old_db}")
     message = str(raised.value)
