@@ -4,7 +4,6 @@ searches of a person (K2) and copied grounds (G5) span two import batches."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
 from stopsearch_app.store.checks import plan_parts, run_check
 from stopsearch_app.store.frames import load_records, local_fields_by_batch
 from stopsearch_app.store.schema import check_reason, record_check
+from stopsearch_app.store.verdict_store import reason_codes_of
 from tests.conftest import POLICEUK
 from tests.helpers import import_paths
 
@@ -42,7 +42,7 @@ def stored(engine, run_id: int, order: list[str]) -> tuple[pd.Series, pd.DataFra
     assert {row.run_id for row in rows} == {run_id}
     ids = [row.search_id for row in rows]
     reasons = pd.DataFrame([[texts.get((rule_id, int(code)), "") for rule_id, code in
-                             zip(order, np.frombuffer(row.reason_codes, dtype="<u2"))] for row in rows],
+                             zip(order, reason_codes_of(row.reason_codes, len(order)))] for row in rows],
                            index=ids, columns=order)
     return pd.Series([row.verdicts for row in rows], index=ids), reasons
 

@@ -3,8 +3,9 @@ previous slice, SQLite's bulk statement beside the portable insert, and failures
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from stopsearch_app.io.errors import ImportCancelled
 from stopsearch_app.io.synthetic_extract import generate_extract, write_csv
@@ -47,7 +48,7 @@ def stored(engine) -> dict[int, tuple[str, tuple[str, ...], int]]:
     order = latest_run(engine)["rule_order"].split(",")
     out = {}
     for row in rows:
-        codes = [int.from_bytes(row["reason_codes"][2 * i:2 * i + 2], "little") for i in range(len(order))]
+        codes = verdict_store.reason_codes_of(row["reason_codes"], len(order)).tolist()
         reasons = tuple(texts.get((row["run_id"], rule_id, code), "") for rule_id, code in zip(order, codes))
         out[row["search_id"]] = (row["verdicts"], reasons, row["priority"])
     return out
@@ -115,3 +116,46 @@ def test_a_check_of_an_empty_database_still_lists_every_rule(engine):
     assert summary.records_checked == 0
     assert list(summary.rules_json()) == list(summary.pack_order) and summary.pack_order
     assert all(count == 0 for by_verdict in summary.rules_json().values() for count in by_verdict.values())
+
+
+def test_a_slice_with_reason_codes_past_255_stores_two_bytes_a_rule_and_reads_back(mixed, monkeypatch):
+    """Reason codes take one byte per rule, or two in a slice whose codes do not fit: both read back."""
+    plain = run_check(mixed, run_by="tester")
+    expected = stored(mixed)
+    real_check = checks.check
+    slices = {"n": 0}
+
+    def with_many_reasons(piece, ruleset, local_fields):
+        result = real_check(piece, ruleset, local_fields)
+        slices["n"] += 1
+        if slices["n"] % 2 == 0:  # every other slice from the second: 300 distinct reasons for the first rule
+            ids = result.verdicts.index.to_numpy()
+            result.reasons[result.rule_ids[0]] = pd.Categorical([f"reason {i % 300}" for i in ids])
+        return result
+
+    monkeypatch.setattr(checks, "check", with_many_reasons)
+    monkeypatch.setattr(checks, "SLICE_RECORDS", 3_000)
+    run = run_check(mixed, run_by="tester")
+    assert run.records_checked == plain.records_checked and slices["n"] > 4
+    order = latest_run(mixed)["rule_order"].split(",")
+    rules = len(order)
+    with mixed.connect() as connection:
+        widths = dict(connection.execute(select(func.length(record_check.c.reason_codes), func.count())
+                                         .group_by(func.length(record_check.c.reason_codes))).all())
+    assert set(widths) == {rules, 2 * rules}
+    first_rule = order.index(run.ruleset.rule_ids[0])
+    wide = narrow = 0
+    for search_id, (verdicts, reasons, priority) in stored(mixed).items():
+        old_verdicts, old_reasons, old_priority = expected[search_id]
+        assert (verdicts, priority) == (old_verdicts, old_priority)
+        if reasons[first_rule] == f"reason {search_id % 300}":
+            wide += 1
+            assert reasons[:first_rule] + reasons[first_rule + 1:] == old_reasons[:first_rule] + old_reasons[first_rule + 1:]
+        else:
+            narrow += 1
+            assert reasons == old_reasons
+    assert wide > 1_000 and narrow > 1_000
+    one = next(search_id for search_id, (_v, reasons, _p) in stored(mixed).items()
+               if reasons[first_rule] == f"reason {search_id % 300}" and search_id % 300 > 255)
+    by_rule = {verdict.rule_id: verdict.reason for verdict in checks.record_verdicts(mixed, one)}
+    assert by_rule[run.ruleset.rule_ids[0]] == f"reason {one % 300}"

@@ -202,3 +202,21 @@ def test_packed_coordinates_are_stored_as_the_exact_float_given(tmp_path, latitu
     rows = connection.execute("SELECT latitude, longitude FROM search ORDER BY occurrence").fetchall()
     assert rows == [(None if np.isnan(latitude) else latitude, -0.123456), (51.5, None), (0.1, 0.0)]
     assert all(type(value) is float for row in rows for value in row if value is not None)
+
+
+def test_blank_local_columns_of_police_uk_records_are_independent(engine, met_file):
+    """The blank local-only columns may share memory (pandas 3 copies on write); a value written
+    into one of them must not show in another, nor in a later load."""
+    from stopsearch_app.store.schema import LOCAL_DETAIL_FIELDS
+    from stopsearch_app.domain.records import FIELD_BY_NAME, FieldKind
+
+    assert not import_paths(engine, met_file).failed
+    frame = load_records(engine)
+    texts = [name for name in LOCAL_DETAIL_FIELDS if FIELD_BY_NAME[name].kind is FieldKind.TEXT]
+    flags = [name for name in LOCAL_DETAIL_FIELDS if FIELD_BY_NAME[name].kind is FieldKind.BOOL]
+    assert len(texts) >= 2 and len(flags) >= 2 and frame[texts + flags].isna().all().all()
+    frame.loc[frame.index[:5], texts[0]] = "written"
+    frame.loc[frame.index[:5], flags[0]] = True
+    assert frame[texts[1:] + flags[1:]].isna().all().all()
+    assert (frame[texts[0]].iloc[:5] == "written").all() and frame[flags[0]].iloc[:5].all()
+    assert load_records(engine)[texts + flags].isna().all().all()

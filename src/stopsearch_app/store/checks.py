@@ -36,7 +36,7 @@ from stopsearch_app.store.database import begin_writing_checked_ids
 from stopsearch_app.store.frames import load_records, local_fields_by_batch
 from stopsearch_app.store.queries import Labels, RecordQuery, where_clause
 from stopsearch_app.store.schema import check_reason, check_run, import_batch, record_check, search
-from stopsearch_app.store.verdict_store import SEVERITY_RANK, VerdictWriter, review_priority
+from stopsearch_app.store.verdict_store import SEVERITY_RANK, VerdictWriter, reason_codes_of, review_priority
 
 PART_RECORDS = 1_000_000
 # A part of police.uk records is checked in slices of this many, so SQLite stores one slice's verdicts
@@ -175,6 +175,7 @@ def run_check(engine: Engine, ruleset: RuleSet | None = None, record_query: Reco
                 else:
                     records = load_records(connection, None, labels, part.batch_ids, part.id_range)
                 records = records.set_index("search_id", drop=False)
+                writer.clear()  # the previous verdicts go while the first records are checked
                 if progress:
                     progress(2 * index + 1, steps, f"checking {len(records):,} records against "
                              f"{len(ruleset.enabled_rules)} rules and storing their verdicts")
@@ -233,7 +234,7 @@ def record_verdicts(engine: Engine, search_id: int) -> list[RuleVerdict]:
             select(check_reason).where(check_reason.c.run_id == row["run_id"]))}
     order = run["rule_order"].split(",")
     rules = {rule["id"]: rule for rule in json.loads(run["ruleset_json"]).get("rules", [])}
-    codes = np.frombuffer(row["reason_codes"], dtype="<u2")
+    codes = reason_codes_of(row["reason_codes"], len(order))
     out = []
     for position, rule_id in enumerate(order):
         char = row["verdicts"][position]

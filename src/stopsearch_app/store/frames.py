@@ -175,11 +175,21 @@ def _blank(count: int, kind: FieldKind) -> pd.Series:
     return pd.Series(np.full(count, None, dtype=object), dtype=object, copy=False)
 
 
+# pandas 3 always copies on write, so the blank columns of one kind may share one array: a write
+# into one column copies it first. 39 fresh blank columns cost 0.34 s per million records, mostly
+# page faults on new memory; shared, 0.12 s (measured). pandas 2 gets one array per column.
+_COPY_ON_WRITE = int(pd.__version__.split(".")[0]) >= 3
+
+
 def _attach_local_detail(connection: Connection, frame: pd.DataFrame) -> None:
     """Local-only fields, joined by search id (NA for police.uk records)."""
     local_ids = frame.loc[frame["source_format"] == "local", "search_id"]
+    blanks: dict[FieldKind, pd.Series] = {}
     for name in LOCAL_DETAIL_FIELDS:
-        frame[name] = _blank(len(frame), FIELD_BY_NAME[name].kind)
+        kind = FIELD_BY_NAME[name].kind
+        if kind not in blanks or not _COPY_ON_WRITE:
+            blanks[kind] = _blank(len(frame), kind)
+        frame[name] = blanks[kind]
     if local_ids.empty:
         return
     rows = connection.execute(select(search_local).where(
