@@ -66,13 +66,19 @@ def test_slices_store_exactly_what_one_pass_stores(mixed, monkeypatch):
     assert sliced.assessable_rules == whole.assessable_rules
 
 
-def test_the_sqlite_bulk_statement_stores_what_the_portable_insert_stores(mixed_sqlite, monkeypatch):
+@pytest.mark.parametrize("records", ["every record", "children only"])
+def test_the_sqlite_bulk_statement_stores_what_the_portable_insert_stores(mixed_sqlite, monkeypatch, records):
+    """Every record: blocks of consecutive ids. Children only: ids with gaps, each one bound."""
+    from stopsearch_app.domain.selection import Selection
+    from stopsearch_app.store.queries import RecordQuery
+
     mixed = mixed_sqlite
+    query = None if records == "every record" else RecordQuery(Selection.all_searches(age="child"))
     monkeypatch.setattr(verdict_store, "BULK_ROWS", 1_000)  # many statements, the last one short
-    run_check(mixed, run_by="tester")
+    run_check(mixed, record_query=query, run_by="tester")
     bulk = stored(mixed)
     monkeypatch.setattr(verdict_store, "_sqlite_bulk_fits", lambda *_: False)
-    run_check(mixed, run_by="tester")
+    run_check(mixed, record_query=query, run_by="tester")
     assert stored(mixed) == bulk
     assert {priority for _, _, priority in bulk.values()} > {0}
 

@@ -196,19 +196,29 @@ def _insert_sqlite(connection: Connection, run_id: int, ids: np.ndarray, chars: 
     digits = len(str(int(ids.max())))
     powers = 10 ** np.arange(digits - 1, -1, -1, dtype=np.int64)
     # A blob's substr is cut by byte offset; a text's would walk the characters from the start.
-    sql = ("WITH RECURSIVE row_number(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM row_number WHERE i < ?5 - 1) "
-           "INSERT INTO record_check (search_id, run_id, verdicts, reason_codes, priority) "
-           f"SELECT CAST(substr(?1, i * {digits} + 1, {digits}) AS INTEGER), {int(run_id)}, "
-           f"CAST(substr(?2, i * {width} + 1, {width}) AS TEXT), substr(?3, i * {code_width} + 1, {code_width}), "
-           f"unicode(CAST(substr(?4, i + 1, 1) AS TEXT)) - {PRIORITY_OFFSET} FROM row_number")
+    def statement(search_id: str) -> str:
+        return ("WITH RECURSIVE row_number(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM row_number WHERE i < ?5 - 1) "
+                "INSERT INTO record_check (search_id, run_id, verdicts, reason_codes, priority) "
+                f"SELECT {search_id}, {int(run_id)}, "
+                f"CAST(substr(?2, i * {width} + 1, {width}) AS TEXT), substr(?3, i * {code_width} + 1, {code_width}), "
+                f"unicode(CAST(substr(?4, i + 1, 1) AS TEXT)) - {PRIORITY_OFFSET} FROM row_number")
+
+    cut_ids = statement(f"CAST(substr(?1, i * {digits} + 1, {digits}) AS INTEGER)")
+    # A block of consecutive ids (a police.uk part always is) binds its first id only: 0.4 s less of
+    # SQLite's work per million rows than cutting each id out (measured).
+    counted_ids = statement("?1 + i")
     cursor = connection.connection.cursor()
     try:
         for start in range(0, len(ids), BULK_ROWS):
             if is_cancelled and is_cancelled():
                 raise ImportCancelled("check")
             end = min(start + BULK_ROWS, len(ids))
-            id_digits = ((ids[start:end, None] // powers) % 10 + ord("0")).astype(np.uint8)
-            cursor.execute(sql, (id_digits.tobytes(), chars[start:end].tobytes(), codes[start:end].tobytes(),
+            block = ids[start:end]
+            if int(block[-1]) - int(block[0]) == len(block) - 1 and bool((np.diff(block) == 1).all()):
+                sql, bound_ids = counted_ids, int(block[0])
+            else:
+                sql, bound_ids = cut_ids, ((block[:, None] // powers) % 10 + ord("0")).astype(np.uint8).tobytes()
+            cursor.execute(sql, (bound_ids, chars[start:end].tobytes(), codes[start:end].tobytes(),
                                  (priority[start:end] + PRIORITY_OFFSET).astype(np.uint8).tobytes(), end - start))
     finally:
         cursor.close()
