@@ -209,7 +209,8 @@ def _existing_public_keys(connection: Connection, keys: pd.DataFrame, stored_bef
     """Identity keys already stored in the time span of ``keys``, force by force (an index range scan)."""
     keys_read = keys_read or _KeysRead()
     found = []
-    for force_id, span in keys.groupby("force_id", sort=False)["occurred_at"]:
+    for force_code, span in keys.groupby("force_id", sort=False)["occurred_at"]:
+        force_id = int(force_code)  # a Python int: psycopg binds no numpy scalars
         if stored_before is not None and not stored_before.any(force_id):
             continue
         for low, high in keys_read.missing(force_id, int(span.min()), int(span.max())):
@@ -358,20 +359,19 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
     count = len(records)
     coded_int = {column: vocab.int_ids(name, records[name]) if name in records else np.full(count, -1, dtype=np.int64)
                  for name, column in CODED_COLUMNS.items()}
-    coded = {}
-    for column, ids in coded_int.items():
-        coded[column] = ids.astype(object)
-        coded[column][ids < 0] = None
-    occurred_at = _nullable(records["occurred_at"], FieldKind.DATETIME)
-    keys = pd.DataFrame({"force_id": coded["force_id"], "occurred_at": occurred_at,
+    if records["occurred_at"].isna().any():  # the readers quarantine such rows: never store a guess
+        raise ValueError("a record without its date and time reached the writer")
+    # The keys as integers (force id -1: none); Python objects are made only for the plain insert below.
+    keys = pd.DataFrame({"force_id": coded_int["force_id"],
+                         "occurred_at": records["occurred_at"].dt.as_unit("ms").astype("int64").to_numpy(),
                          "fingerprint": records["fingerprint"].to_numpy(dtype=np.int64),
                          "occurrence": records["occurrence"].to_numpy(dtype=np.int64)})
     by_reference = "source_ref" in records and records["source_ref"].notna().all()
     if by_reference:
         refs = records["source_ref"].astype(str).tolist()
-        existing = _existing_local_refs(connection, set(coded["force_id"].tolist()), refs)
-        new_mask = np.array([(force_id, ref) not in existing for force_id, ref in zip(coded["force_id"], refs)],
-                            dtype=bool)
+        force_ids = coded_int["force_id"].tolist()
+        existing = _existing_local_refs(connection, set(force_ids), refs)
+        new_mask = np.array([(force_id, ref) not in existing for force_id, ref in zip(force_ids, refs)], dtype=bool)
     else:
         if stored_before is not None:
             stored_before.note(pd.unique(keys["force_id"]).tolist())
@@ -396,6 +396,11 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
         positions = positions[order]
         if PACKED_SQLITE and connection.dialect.name == "sqlite" and not local:
             return _insert_sqlite_packed(connection, records, coded_int, keys, batch_id, positions, copy)
+    coded = {}
+    for column, ids in coded_int.items():
+        coded[column] = ids.astype(object)
+        coded[column][ids < 0] = None
+    occurred_at = keys["occurred_at"].to_numpy().astype(object)
     plain = {name: _nullable(records[name], FIELD_BY_NAME[name].kind) if name in records
              else np.full(count, None, dtype=object) for name in PLAIN_COLUMNS}
     columns = {
