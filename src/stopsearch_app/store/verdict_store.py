@@ -83,14 +83,16 @@ class VerdictWriter:
         self._to_clear = False
         if self._connection.dialect.name == "sqlite":
             self.wait()
-            self._pending = self._thread.submit(_clear_sqlite, self._connection, self._rebuild_index)
+            self._pending = self._thread.submit(_clear_sqlite, self._connection,
+                                                self._index.name if self._rebuild_index else None)
             return
         if self._rebuild_index:
             self._index.drop(self._connection)
         self._connection.execute(delete(record_check))
 
     def _reason_codes(self, result: CheckResult) -> np.ndarray:
-        """(records x rules of the pack order) run-wide reason codes as little-endian uint16."""
+        """(records x rules of the pack order) run-wide reason codes: uint8 when every code of the
+        slice fits in a byte, else little-endian uint16."""
         columns = []
         for rule_id in self._pack_order:
             if rule_id not in result.reasons:  # a disabled rule: no reason
@@ -161,13 +163,13 @@ class VerdictWriter:
             self._index.create(self._connection)
 
 
-def _clear_sqlite(connection: Connection, drop_index: bool) -> None:
+def _clear_sqlite(connection: Connection, drop_index: str | None) -> None:
     """The DELETE (a truncate: the run's parent lookups are off) through the driver's own cursor, on
     the writer thread: only that thread uses the connection until ``wait``."""
     cursor = connection.connection.cursor()
     try:
         if drop_index:
-            cursor.execute("DROP INDEX ix_record_check_priority")
+            cursor.execute(f'DROP INDEX "{drop_index}"')
         cursor.execute("DELETE FROM record_check")
     finally:
         cursor.close()
