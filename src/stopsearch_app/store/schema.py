@@ -149,7 +149,8 @@ record_check = Table(
     Column("search_id", Integer, ForeignKey("search.id", ondelete="CASCADE"), primary_key=True),
     Column("run_id", Integer, ForeignKey("check_run.id"), nullable=False),
     Column("verdicts", String(200), nullable=False),
-    # One code per rule: a byte each, or two bytes little-endian (store/verdict_store.reason_codes_of).
+    # One code per rule: a byte each, or two bytes little-endian (store/verdict_store.reason_codes_of;
+    # migration 0005).
     Column("reason_codes", LargeBinary, nullable=False),
     Column("priority", SmallInteger, nullable=False),  # 0: nothing to review; higher first (store/checks.py)
 )
