@@ -108,10 +108,7 @@ class VocabularyIds:
 
     def ids(self, field_name: str, values: pd.Series) -> np.ndarray:
         """Ids for a column (object array of Python ints; None where the value is blank)."""
-        ids = self.int_ids(field_name, values)
-        out = ids.astype(object)
-        out[ids < 0] = None
-        return out
+        return _id_objects(self.int_ids(field_name, values))
 
     def int_ids(self, field_name: str, values: pd.Series) -> np.ndarray:
         """Ids for a column as int64, -1 where the value is blank."""
@@ -126,6 +123,13 @@ class VocabularyIds:
                 self._ids.update({(field_name, value): id_ for id_, value in new})
         lookup = np.array([self._ids[(field_name, text)] for text in texts] + [-1], dtype=np.int64)
         return lookup[categorical.cat.codes.to_numpy()]  # code -1 (blank) takes the trailing -1
+
+
+def _id_objects(ids: np.ndarray) -> np.ndarray:
+    """int64 vocabulary ids (-1: blank) as Python ints and None, for the driver."""
+    out = ids.astype(object)
+    out[ids < 0] = None
+    return out
 
 
 _BOOL_OBJECTS = np.array([False, True, None], dtype=object)
@@ -396,10 +400,7 @@ def _write_records(connection: Connection, vocab: VocabularyIds, records: pd.Dat
         positions = positions[order]
         if PACKED_SQLITE and connection.dialect.name == "sqlite" and not local:
             return _insert_sqlite_packed(connection, records, coded_int, keys, batch_id, positions, copy)
-    coded = {}
-    for column, ids in coded_int.items():
-        coded[column] = ids.astype(object)
-        coded[column][ids < 0] = None
+    coded = {column: _id_objects(ids) for column, ids in coded_int.items()}
     occurred_at = keys["occurred_at"].to_numpy().astype(object)
     plain = {name: _nullable(records[name], FIELD_BY_NAME[name].kind) if name in records
              else np.full(count, None, dtype=object) for name in PLAIN_COLUMNS}
