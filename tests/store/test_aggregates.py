@@ -228,6 +228,7 @@ def test_the_cube_agrees_with_sql(mixed_db, selection):
     assert sql.months_by_force(selection) == cube.months_by_force(selection)
     for band, frame in sql.by_age_band(selection).items():
         pd.testing.assert_frame_equal(frame, cube.by_age_band(selection)[band])
+    pd.testing.assert_frame_equal(sql.by_place(selection), cube.by_place(selection))
 
 
 def test_a_vehicle_search_that_records_a_person_counts(engine, write_file):

@@ -46,6 +46,7 @@ from stopsearch_app.domain.selection import (AGE_BAND_VALUES, BANDS_THAT_TILE, V
                                              normalise_place)
 from stopsearch_app.store import columnar
 from stopsearch_app.store.coverage import load as load_coverage
+from stopsearch_app.store.grouping import CodedColumns
 from stopsearch_app.store.queries import Labels
 from stopsearch_app.store.schema import import_batch, search, vocabulary
 
@@ -169,9 +170,7 @@ class Counts:
         """Searches per month (rows, ``YYYY-MM``, only months with searches) by group (columns)."""
         column = ETHNICITY_FIELD[selection.ethnicity][1]
         frame = self._grouped(selection, ("month", column))
-        frame["group"] = self._group_names(frame[column])
-        table = frame.pivot_table(index="month", columns="group", values="searches", aggfunc="sum", fill_value=0)
-        return table.reindex(columns=list(GROUP_ROWS), fill_value=0).sort_index().astype("int64")
+        return self._crossed(frame["month"].to_numpy(dtype=object), "month", frame, column)
 
     def by_age_band(self, selection: Selection, bands: tuple[str, ...] = BAND_CHART_ORDER) -> dict[str, pd.DataFrame]:
         """:meth:`by_group` for each age band (``selection.age`` is ignored), from one query."""
@@ -204,10 +203,8 @@ class Counts:
             place = index.find(value) if value else None
             names[vocabulary_id] = place.name if place else (value or "")
         recorded = frame["borough_id"].map(names)
-        frame["borough"] = recorded.where(frame["borough_id"] != _NULL_ID, frame["geo_borough_id"].map(names))
-        frame["group"] = self._group_names(frame[column])
-        table = frame.pivot_table(index="borough", columns="group", values="searches", aggfunc="sum", fill_value=0)
-        return table.reindex(columns=list(GROUP_ROWS), fill_value=0).astype("int64")
+        boroughs = recorded.where(frame["borough_id"] != _NULL_ID, frame["geo_borough_id"].map(names))
+        return self._crossed(boroughs.to_numpy(dtype=object), "borough", frame, column)
 
     def months_by_force(self, selection: Selection) -> dict[str, list[str]]:
         """Which months each force has any search in, within the selection's forces, period and
@@ -229,19 +226,20 @@ class Counts:
                                         "sde_group_id", "ode_id"))
         by_field = self._by_field()
         resolved = _resolve(selection, by_field)
-        everything = pd.Series(True, index=frame.index)
-        in_forces = frame["force_id"].isin(resolved.forces) if resolved.forces is not None else everything
-        in_boroughs = _in_boroughs(frame, resolved) if resolved.boroughs is not None else everything
-        in_age = frame[resolved.age_column].isin(resolved.age_ids) if resolved.age_column else everything
-        is_vehicle = _vehicle_without_person(frame, resolved) if resolved.vehicle_ids else ~everything
+        columns = {name: frame[name].to_numpy() for name in frame.columns if name != "month"}
+        everything = np.ones(len(frame), dtype=bool)
+        in_forces = np.isin(columns["force_id"], resolved.forces) if resolved.forces is not None else everything
+        in_boroughs = _in_boroughs(columns, resolved) if resolved.boroughs is not None else everything
+        in_age = np.isin(columns[resolved.age_column], resolved.age_ids) if resolved.age_column else everything
+        is_vehicle = _vehicle_without_person(columns, resolved) if resolved.vehicle_ids else ~everything
         counted_type = ~is_vehicle if selection.person_only else everything
         unknown_status = by_field.get("child_status", {}).get("unknown", _NULL_ID)
-        age_missing = frame["child_status_id"].isin([_NULL_ID, unknown_status])
-        has_borough = ((frame["borough_id"] != _NULL_ID) | (frame["geo_borough_id"] != _NULL_ID) if places
+        age_missing = np.isin(columns["child_status_id"], [_NULL_ID, unknown_status])
+        has_borough = ((columns["borough_id"] != _NULL_ID) | (columns["geo_borough_id"] != _NULL_ID) if places
                        else ~everything)
-        searches = frame["searches"]
+        searches = columns["searches"]
 
-        def total(mask: pd.Series) -> int:
+        def total(mask: np.ndarray) -> int:
             return int(searches[mask].sum())
 
         return LeftOut(
@@ -254,18 +252,31 @@ class Counts:
         )
 
     # --- helpers ------------------------------------------------------------------------------------
-    def _group_names(self, ids: pd.Series) -> np.ndarray:
-        names = {}
-        for vocabulary_id in ids.unique():
-            value = self._value(int(vocabulary_id)) if vocabulary_id != _NULL_ID else None
-            names[vocabulary_id] = value if value in ETHNIC_GROUPS else UNKNOWN
-        return ids.map(names).to_numpy(dtype=object)
+    def _group_positions(self, ids: pd.Series) -> np.ndarray:
+        """Each row's ethnic group as its position in :data:`GROUP_ROWS` (any other value: unknown)."""
+        distinct, inverse = np.unique(ids.to_numpy(dtype=np.int64), return_inverse=True)
+        unknown = GROUP_ROWS.index(UNKNOWN)
+        values = [self._value(int(i)) if i != _NULL_ID else None for i in distinct]
+        positions = np.array([ETHNIC_GROUPS.index(v) if v in ETHNIC_GROUPS else unknown for v in values], dtype=np.int64)
+        return positions[inverse].reshape(-1)
 
     def _to_groups(self, frame: pd.DataFrame, column: str) -> pd.DataFrame:
-        totals = frame.loc[:, list(COUNT_COLUMNS)].groupby(self._group_names(frame[column])).sum()
-        result = totals.reindex(list(GROUP_ROWS), fill_value=0).astype("int64")
-        result.index.name = "group"
-        return result
+        positions = self._group_positions(frame[column])
+        totals = {name: _summed_by(positions, frame[name], len(GROUP_ROWS)) for name in COUNT_COLUMNS}
+        return pd.DataFrame(totals, index=pd.Index(list(GROUP_ROWS), name="group"))
+
+    def _crossed(self, labels: np.ndarray, name: str, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+        """Searches per distinct label (rows, sorted, named ``name``) and ethnic group (columns)."""
+        rows, row_of = np.unique(labels, return_inverse=True)
+        cell = row_of.reshape(-1) * len(GROUP_ROWS) + self._group_positions(frame[column])
+        table = _summed_by(cell, frame["searches"], len(rows) * len(GROUP_ROWS)).reshape(len(rows), len(GROUP_ROWS))
+        return pd.DataFrame(table, index=pd.Index(list(rows), name=name),
+                            columns=pd.Index(list(GROUP_ROWS), name="group"))
+
+
+def _summed_by(slots: np.ndarray, values: pd.Series, length: int) -> np.ndarray:
+    """``values`` summed per slot (0 .. length - 1), as whole numbers."""
+    return np.bincount(slots, weights=values.to_numpy(dtype=np.float64), minlength=length).round().astype(np.int64)
 
 
 class SqlCounts(Counts):
@@ -297,15 +308,16 @@ class SqlCounts(Counts):
 
 
 class CubeCounts(Counts):
-    """The same answers from a cube of counts over every dimension, filtered in pandas."""
+    """The same answers from a cube of counts over every dimension, grouped in numpy (``store/grouping.py``)."""
 
-    def __init__(self, cube: pd.DataFrame, vocabulary_rows: list[tuple[int, str, str]], fingerprint: tuple,
+    def __init__(self, cube: dict[str, np.ndarray], vocabulary_rows: list[tuple[int, str, str]], fingerprint: tuple,
                  coverage: CoverageTable | None = None) -> None:
-        self.cube = cube
+        self.rows = len(cube["searches"])
+        self._whole = _Slab(cube, DIMENSIONS)
         # Most questions never ask where: a cube without the two place dimensions is many times smaller
         # (police.uk coordinates spread every other cell over 33 boroughs) and answers them.
-        self._placeless = _summed(cube, tuple(name for name in DIMENSIONS if name not in PLACE_DIMENSIONS))
-        self._placeless_months = _month_numbers(self._placeless["month"])
+        placeless = tuple(name for name in DIMENSIONS if name not in PLACE_DIMENSIONS)
+        self._placeless = _Slab(_summed(cube, placeless), placeless)
         self._coverage = coverage or CoverageTable(())
         # One screen of charts asks the same few questions many times (every figure's plan asks what
         # is loaded and what is left out): answers are kept, as the cube never changes once built.
@@ -316,7 +328,6 @@ class CubeCounts(Counts):
         self._fields: dict[str, dict[str, int]] = {}
         for vocabulary_id, field_name, value in vocabulary_rows:
             self._fields.setdefault(field_name, {})[value] = vocabulary_id
-        self._month_numbers = _month_numbers(cube["month"])
 
     @classmethod
     def build(cls, engine: Engine) -> CubeCounts:
@@ -363,28 +374,42 @@ class CubeCounts(Counts):
 
     def _group(self, selection: Selection, by: tuple[str, ...]) -> pd.DataFrame:
         resolved = _resolve(selection, self._fields)
-        if resolved.boroughs is not None or any(name in PLACE_DIMENSIONS for name in by):
-            cube, month_numbers = self.cube, self._month_numbers
-        else:
-            cube, month_numbers = self._placeless, self._placeless_months
-        mask = pd.Series(True, index=cube.index)
+        whole = resolved.boroughs is not None or any(name in PLACE_DIMENSIONS for name in by)
+        slab = self._whole if whole else self._placeless
+        columns = slab.columns
+        conditions = []
         if resolved.forces is not None:
-            mask &= cube["force_id"].isin(resolved.forces)
+            conditions.append(np.isin(columns.column("force_id"), resolved.forces))
         if resolved.month_from:
-            mask &= month_numbers >= _month_number(resolved.month_from)
+            conditions.append(slab.month_numbers >= _month_number(resolved.month_from))
         if resolved.month_to:
-            mask &= month_numbers <= _month_number(resolved.month_to)
+            conditions.append(slab.month_numbers <= _month_number(resolved.month_to))
         if resolved.boroughs is not None:
-            mask &= _in_boroughs(cube, resolved)
+            conditions.append(_in_boroughs(slab, resolved))
         if resolved.age_column is not None:
-            mask &= cube[resolved.age_column].isin(resolved.age_ids)
+            conditions.append(np.isin(columns.column(resolved.age_column), resolved.age_ids))
         if resolved.vehicle_ids:
-            mask &= ~_vehicle_without_person(cube, resolved)
-        rows = cube[mask]
-        if rows.empty:
-            return pd.DataFrame({**{name: pd.Series(dtype="int64" if name != "month" else object) for name in by},
-                                 **{name: pd.Series(dtype="int64") for name in COUNT_COLUMNS}})
-        return rows.groupby(list(by), sort=False, as_index=False)[list(COUNT_COLUMNS)].sum()
+            conditions.append(~_vehicle_without_person(slab, resolved))
+        rows = np.flatnonzero(np.logical_and.reduce(conditions)) if conditions else None
+        sums = columns.sums(rows, by)
+        frame = pd.DataFrame({name: sums[name] for name in (*by, *COUNT_COLUMNS)})
+        if "month" in by:
+            frame["month"] = frame["month"].astype(object)
+        return frame
+
+
+class _Slab:
+    """A cube's columns coded for grouping (``store/grouping.py``), with each row's month as YYYYMM."""
+
+    def __init__(self, cube: dict[str, np.ndarray], dimensions: tuple[str, ...]) -> None:
+        self.columns = CodedColumns({name: cube[name] for name in dimensions},
+                                    {name: cube[name] for name in COUNT_COLUMNS})
+        months = self.columns.distinct("month")
+        self.month_numbers = np.array([_month_number(month) for month in months] + [0],
+                                      dtype=np.int64)[self.columns.codes("month")]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns.column(name)
 
 
 def _count_expressions() -> list[ColumnElement]:
@@ -432,19 +457,21 @@ def _conditions(resolved: _Resolved) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _in_boroughs(frame: pd.DataFrame, resolved: _Resolved) -> pd.Series:
-    """A recorded borough wins; a record with none is placed by its coordinates (statistics.md "Places")."""
-    return frame["borough_id"].isin(resolved.boroughs) | (
-        (frame["borough_id"] == _NULL_ID) & frame["geo_borough_id"].isin(resolved.geo_boroughs))
+def _in_boroughs(columns, resolved: _Resolved) -> np.ndarray:
+    """A recorded borough wins; a record with none is placed by its coordinates (statistics.md "Places").
+    ``columns``: a mapping of column name to numpy array (a frame's, or the cube's)."""
+    recorded = columns["borough_id"]
+    return np.isin(recorded, resolved.boroughs) | (
+        (recorded == _NULL_ID) & np.isin(columns["geo_borough_id"], resolved.geo_boroughs))
 
 
-def _vehicle_without_person(frame: pd.DataFrame, resolved: _Resolved) -> pd.Series:
+def _vehicle_without_person(columns, resolved: _Resolved) -> np.ndarray:
     """Vehicle-only searches that record neither an age nor an ethnicity: not person searches."""
-    return (frame["search_type_id"].isin(resolved.vehicle_ids) & (frame["sde_group_id"] == _NULL_ID)
-            & (frame["ode_id"] == _NULL_ID) & frame["child_status_id"].isin(resolved.no_person_status_ids))
+    return (np.isin(columns["search_type_id"], resolved.vehicle_ids) & (columns["sde_group_id"] == _NULL_ID)
+            & (columns["ode_id"] == _NULL_ID) & np.isin(columns["child_status_id"], resolved.no_person_status_ids))
 
 
-def _cube_from_columnar(connection: Connection, nfa_ids: list[int]) -> pd.DataFrame:
+def _cube_from_columnar(connection: Connection, nfa_ids: list[int]) -> dict[str, np.ndarray]:
     """Searches and the outcome tallies of ``_count_expressions`` per combination of ``DIMENSIONS``,
     grouped one import batch at a time and the groups then summed: only one batch's columns are
     mapped into memory at once (all of ten million records' took the process past 2 GiB)."""
@@ -464,7 +491,7 @@ def _cube_from_columnar(connection: Connection, nfa_ids: list[int]) -> pd.DataFr
                      else column.fill_null(_NULL_ID if name in DIMENSIONS else 0).to_numpy().astype(np.int64))
     del partials, grouped
     pa.default_memory_pool().release_unused()  # the grouping's scratch memory, back to the system
-    return pd.DataFrame(out)
+    return out
 
 
 _TALLIES = tuple(name for name in COUNT_COLUMNS if name != "searches")  # a batch's group_by counts the rest
@@ -490,23 +517,17 @@ def _grouped_batch(table: pa.Table, nfa_ids: list[int]) -> pa.Table:
                                    for name in grouped.column_names])
 
 
-def _summed(cube: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+def _summed(cube: dict[str, np.ndarray], by: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The cube summed over the dimensions not in ``by`` (Arrow's group_by: off the GIL)."""
-    if not len(cube):
-        return cube[[*by, *COUNT_COLUMNS]]
-    table = pa.table({**{name: cube[name].to_numpy() for name in by if name != "month"},
-                      "month": pa.array(cube["month"].to_numpy(), pa.string()),
-                      **{name: cube[name].to_numpy() for name in COUNT_COLUMNS}})
+    if not len(cube["searches"]):
+        return {name: cube[name] for name in (*by, *COUNT_COLUMNS)}
+    table = pa.table({**{name: cube[name] for name in by if name != "month"},
+                      "month": pa.array(cube["month"], pa.string()),
+                      **{name: cube[name] for name in COUNT_COLUMNS}})
     grouped = table.group_by(list(by)).aggregate([(name, "sum") for name in COUNT_COLUMNS])
-    return pd.DataFrame({**{name: (grouped.column(name).to_numpy(zero_copy_only=False).astype(object) if name == "month"
-                                   else grouped.column(name).to_numpy()) for name in by},
-                         **{name: grouped.column(f"{name}_sum").to_numpy() for name in COUNT_COLUMNS}})
-
-
-def _month_numbers(months: pd.Series) -> np.ndarray:
-    """YYYYMM per 'YYYY-MM', through the few distinct months (a per-row map cost 0.5 s at 1.5M rows)."""
-    codes, distinct = pd.factorize(months)
-    return np.array([_month_number(month) for month in distinct] + [0], dtype=np.int64)[codes]
+    return {**{name: (grouped.column(name).to_numpy(zero_copy_only=False).astype(object) if name == "month"
+                      else grouped.column(name).to_numpy()) for name in by},
+            **{name: grouped.column(f"{name}_sum").to_numpy() for name in COUNT_COLUMNS}}
 
 
 def _frame(rows, by: tuple[str, ...]) -> pd.DataFrame:
