@@ -41,6 +41,7 @@ from stopsearch_app.domain.statistics import (
     proportion_ratio,
     rate_per_1000,
     rate_ratio,
+    rate_ratios,
     removal_rate,
     unknown_ethnicity_share,
     unknown_sensitivity,
@@ -140,6 +141,44 @@ def test_exact_interval_inverts_statsmodels_exact_conditional_test(a, na, b, nb)
     assert p_low == pytest.approx(0.025, abs=1e-6)
     assert p_high == pytest.approx(0.025, abs=1e-6)
     assert ratio.ratio == pytest.approx((a / na) / (b / nb))
+
+
+def _one_at_a_time(a: int, na: int | None, b: int, nb: int | None) -> tuple:
+    """The interval of one comparison straight from statsmodels' scalar routines (no batching)."""
+    from statsmodels.stats.proportion import proportion_confint
+    from statsmodels.stats.rates import confint_poisson_2indep
+
+    if not na or not nb or b == 0:
+        return None, None
+    if min(a, b) < 30:
+        p_low, p_high = proportion_confint(a, a + b, alpha=0.05, method="beta")
+        scale = nb / na
+        return float(p_low) / (1 - float(p_low)) * scale, float(p_high) / (1 - float(p_high)) * scale
+    low, high = confint_poisson_2indep(a, na, b, nb, method="wald-log", compare="ratio", alpha=0.05)
+    return float(low), float(high)
+
+
+counts_drawn = st.one_of(st.integers(0, 40), st.integers(0, 200_000))
+populations_drawn = st.one_of(st.none(), st.just(0), st.integers(1, 9_000_000))
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=st.lists(st.tuples(counts_drawn, populations_drawn, counts_drawn, populations_drawn), max_size=40))
+def test_a_batch_of_ratios_gives_what_each_comparison_gives_alone(rows):
+    # A borough table or a monthly series asks for hundreds of ratios in one batch: each must be the
+    # figure that comparison has on its own, whatever the others in the batch (either method, reasons).
+    batch = rate_ratios(rows)
+    assert len(batch) == len(rows)
+    for (a, na, b, nb), ratio in zip(rows, batch, strict=True):
+        alone = rate_ratio(a, na, b, nb)
+        assert ratio == alone
+        low, high = _one_at_a_time(a, na, b, nb)
+        assert (ratio.ci_low, ratio.ci_high) == (pytest.approx(low, rel=1e-12) if low is not None else None,
+                                                 pytest.approx(high, rel=1e-12) if high is not None else None)
+        if low is not None:
+            assert ratio.ratio == pytest.approx((a / na) / (b / nb), rel=1e-12)
+        else:
+            assert ratio.ratio is None and ratio.reason
 
 
 # --- zeros and missing numbers --------------------------------------------------------------------

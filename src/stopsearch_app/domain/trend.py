@@ -34,7 +34,7 @@ from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from stopsearch_app.domain.records import ETHNIC_GROUPS
 from stopsearch_app.domain.statistics import (CONFIDENCE, REFERENCE_GROUP, _check_count, _check_population,
-                                              _month_index, is_suppressed, rate_per_1000, rate_ratio)
+                                              _month_index, is_suppressed, rate_per_1000, rate_ratios)
 
 POISSON = "poisson-glm"
 QUASI_POISSON = "quasi-poisson-glm"
@@ -135,10 +135,13 @@ def monthly_series(months: Sequence[MonthCounts], *, groups: Sequence[str] = ETH
     """The ``series`` of ``stopsearch disparity --by month``: per covered month, per group, the rate per
     1,000 covered residents and the ratio vs White with its 95% interval (None with a reason when a
     month has no White searches or no population)."""
+    ordered = sorted(months, key=lambda m: _month_index(m.month))
+    compared = [group for group in groups if group != reference]
+    ratios = iter(rate_ratios([(int(month.searches.get(group, 0)), month.populations.get(group),
+                                int(month.searches.get(reference, 0)), month.populations.get(reference))
+                               for month in ordered for group in compared]))
     series = []
-    for month in sorted(months, key=lambda m: _month_index(m.month)):
-        reference_count = int(month.searches.get(reference, 0))
-        reference_population = month.populations.get(reference)
+    for month in ordered:
         entries = []
         for group in groups:
             count = int(month.searches.get(group, 0))
@@ -147,7 +150,7 @@ def monthly_series(months: Sequence[MonthCounts], *, groups: Sequence[str] = ETH
             if group == reference:
                 ratio_value, low, high, reason = (1.0 if rate.per_1000 else None), None, None, rate.reason
             else:
-                ratio = rate_ratio(count, population, reference_count, reference_population)
+                ratio = next(ratios)
                 ratio_value, low, high, reason = ratio.ratio, ratio.ci_low, ratio.ci_high, ratio.reason
             entries.append({"group": group, "searches": count, "population": population,
                             "rate_per_1000": rate.per_1000, "ratio_vs_white": ratio_value,
