@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 from stopsearch_app.domain.charter import (REGISTRY, VERDICT_KEYS, Verdict, RuleSetError, available_rulesets, check,
                                            default_ruleset, find_ruleset, load_ruleset, pack_verdicts,
-                                           unpack_verdicts)
+                                           unpack_concatenated, unpack_verdicts)
 from stopsearch_app.domain.records import FIELDS, PUBLIC_FIELDS, SourceFormat
 from stopsearch_app.io.synthetic_extract import SYNTHETIC_FIELDS, generate_extract, write_csv, write_xlsx
 from stopsearch_app.resources import resource_path
@@ -178,6 +178,9 @@ def test_pack_unpack_round_trip(extract_result) -> None:
     assert (unpacked.to_numpy() == extract_result.verdicts.to_numpy()).all()
     assert (unpack_verdicts(packed.tolist(), extract_result.pack_order).to_numpy()
             == extract_result.verdicts.to_numpy()).all()
+    # strings end to end, as the database joins a block of them for counting
+    assert (unpack_concatenated("".join(packed), len(extract_result.pack_order))
+            == extract_result.verdicts.to_numpy()).all()
 
 
 def test_disabled_rules_are_packed_as_not_run(extract: pd.DataFrame) -> None:
@@ -198,6 +201,11 @@ def test_unpack_rejects_bad_input() -> None:
         unpack_verdicts(["PFZ"], ["A", "B", "C"])
     with pytest.raises(ValueError, match="0 \\(not run\\) or 1-6"):
         pack_verdicts(np.array([[1, 9]], dtype=np.int8))
+    with pytest.raises(ValueError, match="do not split into records of 3"):
+        unpack_concatenated("PFRP", 3)
+    for text in ("PFZ", "PF\u00e9"):
+        with pytest.raises(ValueError, match="not a verdict"):
+            unpack_concatenated(text, 3)
 
 
 @settings(max_examples=40, deadline=None)

@@ -11,7 +11,7 @@ Public API::
 Pure Python: no Qt, no SQLAlchemy, no I/O layer.
 """
 
-from .engine import CheckResult, check, grouping_fields, pack_verdicts, unpack_verdicts
+from .engine import CheckResult, check, grouping_fields, pack_verdicts, unpack_concatenated, unpack_verdicts
 from .ruleset import (Rule, RuleSet, RuleSetError, available_rulesets, default_ruleset, find_ruleset, load_ruleset,
                       ruleset_from_data)
 from .rules import REGISTRY
@@ -20,5 +20,5 @@ from .verdicts import VERDICT_KEYS, VERDICTS, Verdict
 __all__ = [
     "CheckResult", "REGISTRY", "Rule", "RuleSet", "RuleSetError", "VERDICTS", "VERDICT_KEYS", "Verdict",
     "available_rulesets", "check", "default_ruleset", "grouping_fields", "find_ruleset", "load_ruleset", "pack_verdicts",
-    "ruleset_from_data", "unpack_verdicts",
+    "ruleset_from_data", "unpack_concatenated", "unpack_verdicts",
 ]

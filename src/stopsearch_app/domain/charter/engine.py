@@ -293,6 +293,22 @@ def verdict_chars(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(CODE_TO_CHAR[codes.astype(np.int8, copy=False).view(np.uint8)])
 
 
+def unpack_concatenated(text: str, width: int) -> np.ndarray:
+    """Int8 verdict codes (rows x ``width``) of packed strings stored end to end, as a database
+    aggregates a block of records' strings into one (``store/checks.verdict_counts``): one Python
+    object per block instead of one per record."""
+    try:
+        data = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    except UnicodeEncodeError as error:
+        raise ValueError("packed verdicts contain a character that is not a verdict") from error
+    if width <= 0 or len(data) % width:
+        raise ValueError(f"packed verdicts: {len(data)} characters do not split into records of {width}")
+    codes = CHAR_TO_CODE[data.reshape(-1, width)]
+    if (codes < 0).any():
+        raise ValueError("packed verdicts contain a character that is not a verdict")
+    return codes
+
+
 def unpack_verdicts(packed: Sequence[str] | np.ndarray | pd.Series, rule_ids: Sequence[str],
                     index: pd.Index | None = None) -> pd.DataFrame:
     """Inverse of :func:`pack_verdicts`: int8 codes, one column per rule ID (0 where '-', not run)."""
