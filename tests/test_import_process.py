@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
+
+from stopsearch_app.services import import_process
 from stopsearch_app.services.import_process import import_in_child
 from stopsearch_app.store.queries import stats
 
@@ -27,3 +34,16 @@ def test_a_cancelled_import_process_keeps_nothing(engine, db_url, met_file):
                              progress=lambda *args: None, is_cancelled=lambda: True)
     assert report.cancelled and report.imported == 0
     assert stats(engine).records == 0
+
+
+
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process niceness on this platform")
+def test_the_import_process_runs_below_the_windows_priority() -> None:
+    """On two cores the import and its reader filled both, and the window's thread waited its turn
+    (bench.bench_table at ten million records); the child lowers its own priority, the app's stays."""
+    code = ("import os; from stopsearch_app.services import import_process as p; before = os.nice(0); "
+            "p._yield_the_cpu_to_the_window(); print(before, os.nice(0))")
+    before, after = map(int, subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                            check=True).stdout.split())
+    assert after == min(before + import_process.IMPORT_NICENESS, 19)
+    assert os.nice(0) == before  # this process is untouched

@@ -19,8 +19,10 @@ Speed (bench/bench_disparity.py)
     A plain ``GROUP BY`` over a million rows takes about 0.5 s per query in SQLite, and one screen of
     charts needs a dozen. :func:`counts` therefore keeps, per engine, a *count cube*: one ``GROUP BY``
     over every dimension a filter or a chart uses (force, month, borough, child status, child band,
-    both ethnicities, search type) with the outcome tallies summed, typically a few thousand rows.
-    Each filter change is then pandas over that cube. The cube is rebuilt when a cheap fingerprint
+    both ethnicities, search type) with the outcome tallies summed, typically a few thousand rows
+    (built from the columnar copy with Arrow's ``group_by`` where there is one, else in SQL). Each
+    filter change is then numpy over that cube: its key columns coded once (``store/grouping.py``),
+    a filter is a mask and a group-by one ``bincount``. The cube is rebuilt when a cheap fingerprint
     of the tables changes (row count and highest id of ``search``, import batches, vocabulary size);
     call :func:`invalidate` after changing derived columns in place. ``counts(..., cached=False)``
     answers the same questions with one SQL query each (the CLI's path, and the reference the tests
