@@ -66,8 +66,8 @@ def check_end_to_end(db_url: str) -> dict:
             warm(path)
     started = time.perf_counter()
     completed = subprocess.run([sys.executable, "-c", "import resource, sys\n"
-                                "from stopsearch_app.services.cli import main\n"
-                                "code = main(sys.argv[1:])\n"
+                                "from stopsearch_app.services.cli import entry_point\n"
+                                "code = entry_point(sys.argv[1:])\n"
                                 "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, file=sys.stderr)\n"
                                 "sys.exit(code)",
                                 "check", "--db", db_url, "--json"], capture_output=True, text=True, check=False)

@@ -1,5 +1,5 @@
 from entry import run
 
-from stopsearch_app.services.cli import main
+from stopsearch_app.services.cli import entry_point
 
-run(main)
+run(entry_point)

@@ -120,3 +120,19 @@ def test_check_out_never_writes_a_formula_from_a_record_reference(capsys, db_url
 def test_check_with_an_unknown_rule_set_exits_1(capsys, db_url):
     status, _, err = run(capsys, "--db", db_url, "check", "--ruleset", "no-such-charter")
     assert status == 1 and "rule set" in err
+
+
+def test_the_stopsearch_program_closes_its_database_before_it_exits(tmp_path, met_file):
+    """The program skips the interpreter's last garbage collection (cli.entry_point); its SQLite
+    connections must still be closed first, which checkpoints the WAL and removes it."""
+    import subprocess
+    import sys
+
+    database = tmp_path / "program.db"
+    for argv in (["import", str(met_file)], ["check"]):
+        completed = subprocess.run([sys.executable, "-m", "stopsearch_app.services.cli", "--db",
+                                    f"sqlite:///{database}", *argv, "--json"],
+                                   capture_output=True, text=True, check=False, timeout=300)
+        assert completed.returncode == 0, completed.stderr
+        assert json.loads(completed.stdout)
+        assert not database.with_name(database.name + "-wal").exists(), argv

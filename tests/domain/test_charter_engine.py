@@ -273,6 +273,18 @@ def test_summary_has_all_six_keys_and_honours_the_mask(extract_result) -> None:
     assert extract_result.summary(children.to_numpy()) == child_summary
 
 
+def test_verdict_counts_are_each_rules_own_counts(extract_result) -> None:
+    children = extract_result.child_status.eq("child").to_numpy()
+    for mask in (None, children, ~children):
+        counts = extract_result.verdict_counts(mask)
+        verdicts = extract_result.verdicts if mask is None else extract_result.verdicts[mask]
+        assert counts.shape == (len(extract_result.rule_ids), len(Verdict) + 1)
+        for row, rule_id in enumerate(extract_result.rule_ids):
+            expected = verdicts[rule_id].value_counts()
+            assert {code: int(n) for code, n in enumerate(counts[row]) if n} == \
+                {int(code): int(n) for code, n in expected.items()}, rule_id
+
+
 def test_findings_long_form(extract_result) -> None:
     findings = extract_result.findings()
     assert set(findings["verdict"].unique()) == {"fail", "review"}

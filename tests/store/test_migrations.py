@@ -53,3 +53,72 @@ def test_a_database_at_the_newest_schema_opens_without_alembic(db_url):
              f"open_database({db_url!r}).dispose(); print(sorted(m for m in sys.modules if m.startswith('alembic')))")
     completed = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert completed.stdout.strip() == "[]"
+
+
+def _priority_index(connection) -> str:
+    """The priority index's definition as the database holds it."""
+    if connection.dialect.name == "sqlite":
+        return connection.execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_record_check_priority'")).scalar()
+    return connection.execute(text(
+        "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_record_check_priority'")).scalar()
+
+
+def _to_review_in_index_and_table(connection) -> tuple[int, int]:
+    if connection.dialect.name == "sqlite":
+        return (connection.execute(text("SELECT count(*) FROM record_check INDEXED BY ix_record_check_priority "
+                                        "WHERE priority > 0")).scalar(),
+                connection.execute(text("SELECT count(*) FROM record_check NOT INDEXED WHERE priority > 0")).scalar())
+    count = connection.execute(text("SELECT count(*) FROM record_check WHERE priority > 0")).scalar()
+    return count, count
+
+
+def test_the_priority_index_holds_only_the_records_to_review_also_after_a_full_check(db_url, met_file, monkeypatch):
+    """Migration 0006; a full check run drops and rebuilds the index (store/verdict_store.py), which
+    must give back the partial one."""
+    from stopsearch_app.store import verdict_store
+    from stopsearch_app.store.checks import run_check
+    from tests.helpers import import_paths
+
+    engine = open_database(db_url)
+    with engine.connect() as connection:
+        assert "priority > 0" in _priority_index(connection)
+    import_paths(engine, met_file)
+    monkeypatch.setattr(verdict_store, "REBUILD_INDEX_ABOVE", 0)  # the Met file alone is below the size
+    run_check(engine, run_by="test")
+    with engine.connect() as connection:
+        assert "priority > 0" in _priority_index(connection)
+        in_index, in_table = _to_review_in_index_and_table(connection)
+        assert 0 < in_index == in_table < 12_447
+        if connection.dialect.name == "sqlite":
+            plan = connection.execute(text("EXPLAIN QUERY PLAN SELECT search_id FROM record_check "
+                                           "WHERE priority > :zero ORDER BY priority DESC"), {"zero": 0}).all()
+            assert "ix_record_check_priority" in str(plan)
+
+
+def test_upgrading_from_0005_keeps_the_verdicts_and_makes_the_priority_index_partial(db_url, met_file):
+    from alembic import command
+
+    from stopsearch_app.store import database
+    from stopsearch_app.store.checks import run_check
+    from tests.helpers import import_paths
+
+    engine = make_engine(db_url)
+    config = database._alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+    import_paths(engine, met_file)
+    run_check(engine, run_by="test")
+    with engine.connect() as connection:
+        assert "priority > 0" not in _priority_index(connection)
+        before = connection.execute(text("SELECT search_id, verdicts, priority FROM record_check "
+                                         "ORDER BY search_id")).all()
+    engine.dispose()
+    upgraded = open_database(db_url)
+    with upgraded.connect() as connection:
+        assert "priority > 0" in _priority_index(connection)
+        assert connection.execute(text("SELECT search_id, verdicts, priority FROM record_check "
+                                       "ORDER BY search_id")).all() == before
+        in_index, in_table = _to_review_in_index_and_table(connection)
+        assert in_index == in_table > 0

