@@ -199,7 +199,10 @@ def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, st
     warnings = stream.warnings
     encoding = "utf8"
     try:
-        data.decode("utf-8")
+        # ASCII is UTF-8 and isascii() is a fast scan; decoding only to validate made and dropped a
+        # string as long as the file (0.08 s of a million rows, before the first chunk).
+        if not data.isascii():
+            data.decode("utf-8")
     except UnicodeDecodeError:
         warnings.append(f"{name}: not valid UTF-8; read as Windows-1252")
         encoding = "cp1252"
