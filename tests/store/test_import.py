@@ -204,6 +204,22 @@ def test_pieces_number_rows_as_one_read_does(monkeypatch):
         assert len(policeuk._pieces(data)) > 1
 
 
+def test_each_piece_of_the_ramp_reaches_the_writer_as_one_chunk(monkeypatch):
+    """policeuk.RAMP_BYTES: a ramp piece is one block, even one a line longer than CHUNK_BYTES (the
+    first 32 MiB block read by a reader of several blocks reached the writer 0.25 s later)."""
+    import stopsearch_app.io.policeuk as policeuk
+
+    data = archive_csv(*[ESSEX_ROW] * 300).encode()
+    monkeypatch.setattr(policeuk, "RAMP_BYTES", (1_000, 4_096))
+    monkeypatch.setattr(policeuk, "CHUNK_BYTES", 4_096)
+    pieces = policeuk._pieces(data)
+    assert len(pieces) == 3 and pieces[1][1] - pieces[1][0] > 4_096  # the second cut is after its size
+    chunks = list(policeuk.stream_policeuk(data, "2020-01-essex-stop-and-search.csv").chunks)
+    rows_in = [data[start:end].count(b"\n") - (start == 0) for start, end in pieces]
+    assert [len(chunk.records) for chunk in chunks[:2]] == rows_in[:2]
+    assert sum(len(chunk.records) for chunk in chunks[2:]) == rows_in[2] and len(chunks) > 3
+
+
 def test_the_reader_process_reads_as_this_process_does(tmp_path, met_file):
     from stopsearch_app.domain.places import place_in_boroughs
     from stopsearch_app.io.parallel_reader import stream_in_child_process
