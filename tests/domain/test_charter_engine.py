@@ -273,7 +273,11 @@ def test_summary_has_all_six_keys_and_honours_the_mask(extract_result) -> None:
     assert extract_result.summary(children.to_numpy()) == child_summary
 
 
-def test_verdict_counts_are_each_rules_own_counts(extract_result) -> None:
+@pytest.mark.parametrize("block_rows", [65_536, 7], ids=["one-block", "many-blocks"])
+def test_verdict_counts_are_each_rules_own_counts(extract_result, monkeypatch, block_rows) -> None:
+    from stopsearch_app.domain.charter import engine
+
+    monkeypatch.setattr(engine, "COUNT_BLOCK_ROWS", block_rows)
     children = extract_result.child_status.eq("child").to_numpy()
     for mask in (None, children, ~children):
         counts = extract_result.verdict_counts(mask)

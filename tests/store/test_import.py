@@ -218,6 +218,26 @@ def test_each_piece_of_the_ramp_reaches_the_writer_as_one_chunk(monkeypatch):
     rows_in = [data[start:end].count(b"\n") - (start == 0) for start, end in pieces]
     assert [len(chunk.records) for chunk in chunks[:2]] == rows_in[:2]
     assert sum(len(chunk.records) for chunk in chunks[2:]) == rows_in[2] and len(chunks) > 3
+    assert [chunk.bytes_done for chunk in chunks[:2]] == [end for _start, end in pieces[:2]]
+
+
+def test_a_ramp_piece_a_stray_quote_stretched_is_read_in_blocks_not_one(monkeypatch):
+    """A quote character in an unquoted field moves the ramp's cut on to the next one (policeuk._pieces):
+    such a piece can run far past its size, and is read in CHUNK_BYTES blocks like the rest."""
+    import stopsearch_app.io.policeuk as policeuk
+
+    stray = ESSEX_ROW.replace("False,,", 'False,Operation 5" Nightingale,', 1)
+    rows = [ESSEX_ROW] + [stray] + [ESSEX_ROW] * 400 + [stray] + [ESSEX_ROW] * 100
+    data = archive_csv(*rows).encode()
+    name = "2020-01-essex-stop-and-search.csv"
+    whole = policeuk.read_policeuk(data, name)
+    monkeypatch.setattr(policeuk, "RAMP_BYTES", (1_000,))
+    monkeypatch.setattr(policeuk, "CHUNK_BYTES", 8_000)
+    pieces = policeuk._pieces(data)
+    assert pieces[0][1] - pieces[0][0] > 2 * 8_000  # stretched from 1,000 bytes to the second quote
+    chunks = list(policeuk.stream_policeuk(data, name).chunks)
+    assert max(len(chunk.records) for chunk in chunks) < 100
+    assert_same_records(pd.concat([chunk.records for chunk in chunks], ignore_index=True), whole.records)
 
 
 def test_the_reader_process_reads_as_this_process_does(tmp_path, met_file):

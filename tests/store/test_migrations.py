@@ -65,12 +65,18 @@ def _priority_index(connection) -> str:
 
 
 def _to_review_in_index_and_table(connection) -> tuple[int, int]:
+    """The records to review counted through the index and through the table itself."""
     if connection.dialect.name == "sqlite":
         return (connection.execute(text("SELECT count(*) FROM record_check INDEXED BY ix_record_check_priority "
                                         "WHERE priority > 0")).scalar(),
                 connection.execute(text("SELECT count(*) FROM record_check NOT INDEXED WHERE priority > 0")).scalar())
-    count = connection.execute(text("SELECT count(*) FROM record_check WHERE priority > 0")).scalar()
-    return count, count
+    connection.execute(text("SET LOCAL enable_seqscan = off"))
+    query = "SELECT count(*) FROM record_check WHERE priority > 0"
+    assert "ix_record_check_priority" in "\n".join(connection.execute(text(f"EXPLAIN {query}")).scalars())
+    in_index = connection.execute(text(query)).scalar()
+    connection.execute(text("SET LOCAL enable_seqscan = on"))
+    # priority + 0 does not match the index's predicate: the table's own rows
+    return in_index, connection.execute(text("SELECT count(*) FROM record_check WHERE priority + 0 > 0")).scalar()
 
 
 def test_the_priority_index_holds_only_the_records_to_review_also_after_a_full_check(db_url, met_file, monkeypatch):

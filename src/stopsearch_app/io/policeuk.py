@@ -247,7 +247,10 @@ def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, st
         # Before open_csv: it parses the piece's first block, and reports its bad rows, at once.
         lines_before_piece = _rows_before(data, start) if start else 0
         try:
-            reader = open_piece(start, end, one_block=index < len(pieces) - 1)  # the ramp's pieces
+            # A ramp piece in one block; not one that a stray quote stretched (_pieces moves a cut on
+            # to an even count of quotes): that one is read in blocks of CHUNK_BYTES like the rest.
+            one_block = index < len(pieces) - 1 and end - start <= 2 * CHUNK_BYTES
+            reader = open_piece(start, end, one_block)
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
             raise ImportRefused(name, f"the CSV cannot be parsed: {error}") from error
         column_names = column_names or reader.schema.names
@@ -269,7 +272,7 @@ def _csv_chunks(data: bytes, name: str, header: list[str], force: str | None, st
             raw = (frame[list(ARCHIVE_HEADER)].rename(columns=ARCHIVE_TO_CANONICAL)
                    if stream.format is SourceFormat.POLICEUK_CSV else _api_frame_to_raw(frame, name, warnings))
             chunk = _normalise(raw, name, forces, lines, lambda i, frame=frame: _csv_line(frame, i), state)
-            chunk.bytes_done = min(end, start + (state.chunks_in_piece + 1) * CHUNK_BYTES)
+            chunk.bytes_done = end if one_block else min(end, start + (state.chunks_in_piece + 1) * CHUNK_BYTES)
             new_invalid = invalid[reported_invalid:]
             reported_invalid = len(invalid)
             chunk.quarantined.extend(new_invalid)

@@ -342,7 +342,8 @@ def entry_point(argv: Sequence[str] | None = None) -> int:
     finally:
         database = sys.modules.get("stopsearch_app.store.database")
         if database is not None:  # nothing was opened if the store was never imported
-            database.dispose_all()
+            with contextlib.suppress(Exception):  # a broken connection must not replace the command's outcome
+                database.dispose_all()
         gc.freeze()
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from stopsearch_app.domain import identity
 from stopsearch_app.domain.selection import Selection
 from stopsearch_app.store.driver_rows import fetch_tuples
-from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, import_batch, quarantine,
+from stopsearch_app.store.schema import (CODED_COLUMNS, LOCAL_DETAIL_FIELDS, TO_REVIEW, import_batch, quarantine,
                                          record_check, search, search_local, vocabulary)
 
 CODED_FIELD_OF_COLUMN = {column: name for name, column in CODED_COLUMNS.items()}
@@ -91,7 +91,7 @@ def where_clause(query: RecordQuery, labels: Labels) -> list[ColumnElement[bool]
     if query.verdict_rule:
         conditions.append(search.c.id.in_(_verdict_subquery(query)))
     if query.needs_review:
-        conditions.append(search.c.id.in_(select(record_check.c.search_id).where(record_check.c.priority > 0)))
+        conditions.append(search.c.id.in_(select(record_check.c.search_id).where(TO_REVIEW)))
     return conditions
 
 

@@ -21,7 +21,7 @@ from stopsearch_app.domain.selection import Selection
 from stopsearch_app.store.aggregates import selection_conditions
 from stopsearch_app.store.checks import findings_text, record_verdicts, rule_orders
 from stopsearch_app.store.queries import Labels, format_timestamp, record_detail
-from stopsearch_app.store.schema import check_run, record_check, search, search_local
+from stopsearch_app.store.schema import TO_REVIEW, check_run, record_check, search, search_local
 from stopsearch_app.store.findings import all_findings
 
 
@@ -78,7 +78,7 @@ def queue_ids(engine: Engine, labels: Labels, queue_filter: QueueFilter | None =
     first (review priority, then newest)."""
     queue_filter = queue_filter or QueueFilter()
     query = (select(search.c.id).join(record_check, record_check.c.search_id == search.c.id)
-             .where(record_check.c.priority > 0, search.c.child_status_id.in_(_child_ids(labels)),
+             .where(TO_REVIEW, search.c.child_status_id.in_(_child_ids(labels)),
                     *selection_conditions(queue_filter.selection, labels.by_field)))
     if queue_filter.rule:
         query = query.where(_rule_condition(queue_filter.rule, orders if orders is not None else rule_orders(engine)))
@@ -145,7 +145,7 @@ def queue_choices(engine: Engine, labels: Labels) -> dict[str, list[str]]:
     """What the queue's filters can offer: rules (latest run order), stations and months in the queue."""
     orders = rule_orders(engine)
     latest = orders[max(orders)] if orders else []
-    base = (record_check.c.priority > 0, search.c.child_status_id.in_(_child_ids(labels)))
+    base = (TO_REVIEW, search.c.child_status_id.in_(_child_ids(labels)))
     with engine.connect() as connection:
         stations = connection.execute(
             select(search_local.c.officer_station).distinct()
