@@ -274,13 +274,13 @@ def test_summary_has_all_six_keys_and_honours_the_mask(extract_result) -> None:
 
 
 @pytest.mark.parametrize("block_rows", [65_536, 7], ids=["one-block", "many-blocks"])
-def test_verdict_counts_are_each_rules_own_counts(extract_result, monkeypatch, block_rows) -> None:
+def test_code_counts_are_each_rules_own_counts(extract_result, monkeypatch, block_rows) -> None:
     from stopsearch_app.domain.charter import engine
 
     monkeypatch.setattr(engine, "COUNT_BLOCK_ROWS", block_rows)
     children = extract_result.child_status.eq("child").to_numpy()
     for mask in (None, children, ~children):
-        counts = extract_result.verdict_counts(mask)
+        counts = extract_result.code_counts(mask)
         verdicts = extract_result.verdicts if mask is None else extract_result.verdicts[mask]
         assert counts.shape == (len(extract_result.rule_ids), len(Verdict) + 1)
         for row, rule_id in enumerate(extract_result.rule_ids):

@@ -97,7 +97,7 @@ class _Tally:
         child = (result.child_status == "child").to_numpy()
         self.records += len(result)
         self.children += int(child.sum())
-        counts, child_counts = result.verdict_counts(), result.verdict_counts(child)
+        counts, child_counts = result.code_counts(), result.code_counts(child)
         assessable = result.coverage["assessable"]
         for row, rule_id in enumerate(result.rule_ids):
             self.counts[rule_id] = self.counts.get(rule_id, 0) + counts[row]

@@ -40,7 +40,7 @@ NO_PERSON_REASON = "Vehicle-only search with no person recorded: child rules do 
 UNKNOWN_CHILD_PREFIX = "Possible child (age not recorded): "
 
 
-COUNT_BLOCK_ROWS = 65_536  # CheckResult.verdict_counts: rows counted at a time
+COUNT_BLOCK_ROWS = 65_536  # CheckResult.code_counts: rows counted at a time
 
 
 @dataclass(frozen=True)
@@ -63,11 +63,11 @@ class CheckResult:
 
     def summary(self, mask: np.ndarray | pd.Series | None = None) -> dict[str, dict[str, int]]:
         """Per rule, the count of each of the six verdicts (all six keys, zero where none)."""
-        counts = self.verdict_counts(mask)
+        counts = self.code_counts(mask)
         return {rule_id: {key: int(counts[row, int(Verdict.from_key(key))]) for key in VERDICT_KEYS}
                 for row, rule_id in enumerate(self.rule_ids)}
 
-    def verdict_counts(self, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
+    def code_counts(self, mask: np.ndarray | pd.Series | None = None) -> np.ndarray:
         """Per rule run (rows, ``rule_ids`` order) the number of records with each verdict code
         (columns: the code, 0 unused). One ``bincount`` over every rule at once (a count per rule
         column cost 0.2 s per million records, measured in ``stopsearch check``), a block of rows at a
